@@ -23,10 +23,13 @@ type Config struct {
 	// Keys are the public keys the token endpoint trusts when verifying
 	// assertions (RFC 7523 §3 item 9).
 	Keys KeySet
-	// Leeway tolerates clock skew on exp/nbf/iat. Zero means 30s.
+	// Leeway tolerates clock skew on exp/nbf/iat. Zero means 30s; a
+	// negative value means no leeway.
 	Leeway time.Duration
-	// SkipVerification accepts any assertion at face value (it is still
-	// decoded and recorded, and the rules still apply).
+	// SkipVerification accepts any assertion at face value: neither its
+	// signature nor its claims (exp, nbf, iat, aud, iss, sub) are checked.
+	// It is still decoded and recorded, a decodable jti is still checked
+	// for replay, and the rules still apply.
 	SkipVerification bool
 	// SeenJTIs are jti values the server treats as already used (RFC 7523
 	// §3 item 7), so a fresh assertion carrying one is a replay.
@@ -45,7 +48,10 @@ type Config struct {
 	// MaxBody bounds a request body read by the token endpoint. Zero means 1 MiB.
 	MaxBody int64
 	// OnError, if set, is called (once per error response, from the
-	// handler goroutine) when the token endpoint answers with an error.
+	// handler goroutine) when the token endpoint answers with an error,
+	// with the error code. It runs after the request is recorded and
+	// before the response is written, so at is never later than the
+	// moment the client receives the error. A panic in it is recovered.
 	OnError func(at time.Time, code string)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -67,7 +73,10 @@ type Rule struct {
 	// Name identifies the rule in the record of the request it rejected.
 	Name string
 	// Match reports whether the rule applies to req, whose assertion
-	// decoded to claims (nil when it could not be decoded).
+	// decoded to claims (nil when it could not be decoded). For the
+	// JWT-bearer grant claims are the verified claims. req and claims are
+	// copies. An error or a panic answers 500 server_error. A nil Match
+	// matches every request.
 	Match func(req *TokenRequest, claims map[string]any) (bool, error)
 	// Error is the RFC 6749 §5.2 error code; default "invalid_grant".
 	Error string
@@ -84,7 +93,7 @@ type TokenRequest struct {
 	Time            time.Time           // wall clock at arrival
 	Method          string              // HTTP method
 	Path            string              // request path
-	Query           map[string][]string // URL query
+	Query           map[string][]string // URL query (non-nil)
 	ContentType     string              // media type without parameters, lower case
 	Header          http.Header         // request headers
 	Body            string              // raw body, truncated to MaxBody
@@ -92,7 +101,7 @@ type TokenRequest struct {
 	Form            map[string][]string // parsed form (urlencoded body); nil if unparsable or not a form
 	FormError       string              // why the body was not a valid form, if so
 	RepeatedKeys    []string            // form keys that appeared more than once, sorted
-	Claims          map[string]any      // assertion claims, decoded without verification; nil if none/undecodable
+	Claims          map[string]any      // claims of the assertion (or client_assertion) parameter, decoded without verification (numbers are float64); nil if none/undecodable
 	AssertionHeader map[string]any      // JOSE header of the assertion, if decodable
 	Response        TokenResponse
 }
@@ -111,10 +120,11 @@ type TokenResponse struct {
 // Request is any HTTP request the server saw (metadata, token, authorize, register, other).
 type Request struct {
 	Server string // "auth"
+	Seq    int    // 1-based arrival order among all requests to this server
 	At     time.Duration
 	Time   time.Time
 	Method string
 	Path   string
-	Query  map[string][]string
+	Query  map[string][]string // non-nil
 	Status int
 }

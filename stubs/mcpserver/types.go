@@ -6,7 +6,8 @@ import (
 
 // Config configures a stub MCP server.
 type Config struct {
-	// Path is the MCP endpoint path; empty means "/mcp".
+	// Path is the MCP endpoint path; empty means "/mcp". It must be an
+	// absolute path without query or fragment.
 	Path string
 	// AuthorizationServers are the issuer URLs listed in the RFC 9728
 	// protected resource metadata.
@@ -14,13 +15,15 @@ type Config struct {
 	// ScopesSupported is listed in the protected resource metadata.
 	ScopesSupported []string
 	// ChallengeScope, if set, is sent as scope="…" in the
-	// WWW-Authenticate challenge of a 401.
+	// WWW-Authenticate challenge of a 401 (RFC 6750 §3).
 	ChallengeScope string
 	// ValidToken reports whether token was issued by the authorization
-	// server for this case. nil rejects every token.
+	// server for this case. nil rejects every token. It is called from
+	// handler goroutines, possibly more than once per request, so it must
+	// be safe for concurrent use.
 	ValidToken func(token string) bool
-	// MaxRecords bounds the number of requests kept in full; counts stay
-	// exact. Zero means 1000.
+	// MaxRecords bounds the number of requests kept in full (the first
+	// MaxRecords of each kind); counts stay exact. Zero means 1000.
 	MaxRecords int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -31,20 +34,20 @@ type Config struct {
 
 // MCPRequest is one HTTP request to the MCP endpoint.
 type MCPRequest struct {
-	Seq             int
+	Seq             int           // 1-based arrival order among MCP requests
 	At              time.Duration // since the server started
-	Time            time.Time
+	Time            time.Time     // clock reading at arrival
 	HTTPMethod      string
 	Path            string
-	RPCMethod       string   // JSON-RPC method of the request body ("" if none or a response/batch)
-	RPCMethods      []string // all JSON-RPC methods in the body (batches)
+	RPCMethod       string   // JSON-RPC method of a body holding one request or notification ("" for none, a response, a batch or an unparsable body)
+	RPCMethods      []string // JSON-RPC methods of all requests and notifications in the body, batch members included
 	Bearer          string   // token from "Authorization: Bearer", "" if absent
-	HasBearer       bool
-	AuthScheme      string // scheme of the Authorization header, as sent ("" if absent)
-	IssuedToken     bool   // Bearer is a token the authorization server issued
-	QueryToken      string // access_token from the URL query, if any
-	ProtocolVersion string // MCP-Protocol-Version header
-	Status          int
+	HasBearer       bool     // the Authorization scheme is Bearer (case-insensitive)
+	AuthScheme      string   // scheme of the Authorization header, as sent ("" if absent)
+	IssuedToken     bool     // Bearer is a token the authorization server issued
+	QueryToken      string   // access_token from the URL query, if any (RFC 6750 §2.3; MCP clients must not send it)
+	ProtocolVersion string   // MCP-Protocol-Version header
+	Status          int      // response status; 0 while the handler has not yet written one
 }
 
 // Request is any HTTP request the server saw.
@@ -55,5 +58,5 @@ type Request struct {
 	Method string
 	Path   string
 	Query  map[string][]string
-	Status int
+	Status int // response status; 0 while the handler has not yet written one
 }

@@ -1,0 +1,712 @@
+package dsl
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/wifdsl/wifdsl/engine"
+	"github.com/wifdsl/wifdsl/jwt"
+	"github.com/wifdsl/wifdsl/stubs/authserver"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+)
+
+// DefaultExpiresIn is an assertion's lifetime when expires_in is not set.
+const DefaultExpiresIn = 5 * time.Minute
+
+// DefaultCaseName names the one case of a scenario that declares none.
+const DefaultCaseName = "default"
+
+// Compile parses, decodes and compiles files in one step: the front door
+// of the package.
+func Compile(files []*hcl.File) (*engine.Plan, hcl.Diagnostics) {
+	cfg, diags := Decode(files)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	plan, ds := cfg.Compile()
+	return plan, append(diags, ds...)
+}
+
+// Compile turns the decoded scenarios into a plan: every case merged with
+// its scenario, static values evaluated and checked, late expressions
+// checked against placeholders and wrapped for the engine.
+func (cfg *Config) Compile() (*engine.Plan, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	plan := &engine.Plan{}
+	for _, s := range cfg.Scenarios {
+		sp := &engine.Scenario{Name: s.Name, Extension: s.Extension}
+		if a := s.Body.Attrs["description"]; a != nil {
+			sp.Description, diags = appendString(diags, a, cfg.ctx)
+		}
+		cases := s.Cases
+		if len(cases) == 0 {
+			cases = []*CaseDef{{Name: DefaultCaseName, Body: &CaseBody{Attrs: hcl.Attributes{}}, DeclRange: s.DeclRange}}
+		}
+		for _, cd := range cases {
+			c, ds := cfg.compileCase(s, cd)
+			diags = append(diags, ds...)
+			if c != nil {
+				sp.Cases = append(sp.Cases, c)
+			}
+		}
+		plan.Scenarios = append(plan.Scenarios, sp)
+	}
+	diags = append(diags, cfg.unverifiedRequirements()...)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return plan, diags
+}
+
+// unverifiedRequirements warns about requirements no check verifies.
+func (cfg *Config) unverifiedRequirements() hcl.Diagnostics {
+	verified := map[string]bool{}
+	mark := func(cs []*CheckDef) {
+		for _, c := range cs {
+			for _, v := range c.Verifies {
+				verified[v] = true
+			}
+		}
+	}
+	for _, cs := range cfg.CheckSets {
+		mark(cs.Checks)
+	}
+	for _, s := range cfg.Scenarios {
+		mark(s.Body.Checks)
+		for _, c := range s.Cases {
+			mark(c.Body.Checks)
+		}
+	}
+	var diags hcl.Diagnostics
+	for _, id := range cfg.RequirementOrder {
+		if !verified[id] {
+			r := cfg.Requirements[id]
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagWarning,
+				Summary:  "Requirement not verified",
+				Detail:   fmt.Sprintf("No check verifies the requirement %q; add verifies = requirement.%s to the check that covers it.", id, id),
+				Subject:  r.DeclRange.Ptr(),
+			})
+		}
+	}
+	return diags
+}
+
+// merged is a case's view: the scenario body overridden by the case body.
+type merged struct {
+	attrs      hcl.Attributes
+	auth       hcl.Attributes
+	rules      []*RuleDef
+	mcp        hcl.Attributes
+	assertions []*AssertionDef
+	contexts   []*hcl.Attribute // scenario first, then case
+}
+
+func mergeBodies(s, c *CaseBody) *merged {
+	m := &merged{attrs: hcl.Attributes{}, auth: hcl.Attributes{}, mcp: hcl.Attributes{}}
+	for _, b := range []*CaseBody{s, c} {
+		for k, a := range b.Attrs {
+			if k == "context" {
+				m.contexts = append(m.contexts, a)
+				continue
+			}
+			m.attrs[k] = a
+		}
+		if b.AuthServer != nil {
+			for k, a := range b.AuthServer.Attrs {
+				m.auth[k] = a
+			}
+		}
+		if b.MCPServer != nil {
+			for k, a := range b.MCPServer.Attrs {
+				m.mcp[k] = a
+			}
+		}
+		for _, a := range b.Assertions {
+			found := false
+			for i, prev := range m.assertions {
+				if prev.Name == a.Name {
+					attrs := hcl.Attributes{}
+					for k, v := range prev.Attrs {
+						attrs[k] = v
+					}
+					for k, v := range a.Attrs {
+						attrs[k] = v
+					}
+					m.assertions[i] = &AssertionDef{Name: a.Name, Attrs: attrs, DeclRange: a.DeclRange}
+					found = true
+				}
+			}
+			if !found {
+				m.assertions = append(m.assertions, a)
+			}
+		}
+	}
+	// Case rules come first (they are the more specific); a case rule
+	// replaces the scenario rule of the same name.
+	if c.AuthServer != nil {
+		m.rules = append(m.rules, c.AuthServer.Rules...)
+	}
+	if s.AuthServer != nil {
+	next:
+		for _, r := range s.AuthServer.Rules {
+			for _, cr := range m.rules {
+				if cr.Name == r.Name {
+					continue next
+				}
+			}
+			m.rules = append(m.rules, r)
+		}
+	}
+	return m
+}
+
+func (cfg *Config) compileCase(s *Scenario, cd *CaseDef) (*engine.Case, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	m := mergeBodies(s.Body, cd.Body)
+	c := &engine.Case{Scenario: s.Name, Name: cd.Name, ProtocolVersion: s.ProtocolVersion}
+	if a := m.attrs["description"]; a != nil {
+		c.Description, diags = appendString(diags, a, cfg.ctx)
+	}
+	if a := m.attrs["timeout"]; a != nil {
+		d, ds := evalPositiveDuration(a, cfg.ctx)
+		diags = append(diags, ds...)
+		c.Timeout = d
+	}
+	if a := m.attrs["fail_fast"]; a != nil {
+		d, ds := evalPositiveDuration(a, cfg.ctx)
+		diags = append(diags, ds...)
+		c.FailFast = d
+	}
+	var names []string
+	for _, a := range m.assertions {
+		names = append(names, a.Name)
+	}
+	// Late expressions are checked against this context: the env variables
+	// exist but their values are unknown.
+	lateCtx := cfg.ctx.NewChild()
+	lateCtx.Variables = placeholderEnvVariables(s.Name, cd.Name, names, true)
+
+	auth, ds := cfg.compileAuth(m, lateCtx)
+	diags = append(diags, ds...)
+	c.Steps = append(c.Steps, auth)
+	mcp, ds := cfg.compileMCP(m)
+	diags = append(diags, ds...)
+	c.Steps = append(c.Steps, mcp)
+	for _, a := range m.assertions {
+		step, ds := cfg.compileAssertion(s.Name, cd.Name, a, names, lateCtx)
+		diags = append(diags, ds...)
+		c.Steps = append(c.Steps, step)
+	}
+	if a := m.auth["seen_jtis"]; a != nil {
+		diags = append(diags, checkLate(a.Expr, lateCtx, "a list of strings", cty.List(cty.String))...)
+		c.Steps = append(c.Steps, &engine.MarkSeen{JTIs: &lateValue{cfg: cfg, expr: a.Expr}})
+	}
+	for _, a := range m.contexts {
+		diags = append(diags, checkLate(a.Expr, lateCtx, "an object", cty.DynamicPseudoType)...)
+	}
+	c.Steps = append(c.Steps, &engine.LaunchClient{Context: &contextValue{cfg: cfg, exprs: m.contexts}}, &engine.Observe{})
+	checks, ds := cfg.compileChecks(s, cd, lateCtx)
+	diags = append(diags, ds...)
+	c.Steps = append(c.Steps, &engine.Evaluate{Checks: checks})
+	return c, diags
+}
+
+func (cfg *Config) compileAuth(m *merged, lateCtx *hcl.EvalContext) (*engine.StartAuthServer, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	st := &engine.StartAuthServer{}
+	var ds hcl.Diagnostics
+	if a := m.auth["grant_types_supported"]; a != nil {
+		st.GrantTypesSupported, ds = evalStringList(a, cfg.ctx)
+		diags = append(diags, ds...)
+	}
+	if a := m.auth["registration"]; a != nil {
+		st.Registration, ds = evalBool(a, cfg.ctx)
+		diags = append(diags, ds...)
+	}
+	if a := m.auth["scopes_supported"]; a != nil {
+		st.ScopesSupported, ds = evalStringList(a, cfg.ctx)
+		diags = append(diags, ds...)
+	}
+	if a := m.auth["leeway"]; a != nil {
+		st.Leeway, ds = evalDuration(a, cfg.ctx)
+		diags = append(diags, ds...)
+	}
+	if a := m.auth["token_ttl"]; a != nil {
+		st.TokenTTL, ds = evalPositiveDuration(a, cfg.ctx)
+		diags = append(diags, ds...)
+	}
+	if a := m.auth["verify_assertion"]; a != nil {
+		verify, ds := evalBool(a, cfg.ctx)
+		diags = append(diags, ds...)
+		st.SkipVerification = !verify
+	}
+	ruleCtx := lateCtx.NewChild()
+	ruleCtx.Variables = placeholderRuleVariables()
+	for _, r := range m.rules {
+		rule := engine.RejectRule{Name: r.Name, Error: "invalid_grant", Status: 0}
+		if a := r.Attrs["error"]; a != nil {
+			rule.Error, ds = evalString(a, cfg.ctx)
+			diags = append(diags, ds...)
+			if !ds.HasErrors() && !validErrorCode(rule.Error) {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid OAuth error code",
+					Detail:   fmt.Sprintf("An error code is a word of letters, digits and '_' such as \"invalid_grant\" (RFC 6749 §5.2); %q is not.", rule.Error),
+					Subject:  a.Expr.Range().Ptr(),
+				})
+			}
+		}
+		if a := r.Attrs["error_description"]; a != nil {
+			rule.ErrorDescription, ds = evalString(a, cfg.ctx)
+			diags = append(diags, ds...)
+		}
+		if a := r.Attrs["status"]; a != nil {
+			rule.Status, ds = evalInt(a, cfg.ctx)
+			diags = append(diags, ds...)
+			if !ds.HasErrors() && (rule.Status < 400 || rule.Status > 599) {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError,
+					Summary:  "Invalid HTTP status",
+					Detail:   fmt.Sprintf("A rejection answers with a 4xx or 5xx status; %d is not one.", rule.Status),
+					Subject:  a.Expr.Range().Ptr(),
+				})
+			}
+		}
+		if a := r.Attrs["when"]; a != nil {
+			diags = append(diags, checkLate(a.Expr, ruleCtx, "a bool", cty.Bool)...)
+			rule.When = &predicate{cfg: cfg, expr: a.Expr}
+		}
+		st.Rules = append(st.Rules, rule)
+	}
+	return st, diags
+}
+
+func validErrorCode(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+func (cfg *Config) compileMCP(m *merged) (*engine.StartMCPServer, hcl.Diagnostics) {
+	var diags, ds hcl.Diagnostics
+	st := &engine.StartMCPServer{}
+	if a := m.mcp["path"]; a != nil {
+		st.Path, ds = evalString(a, cfg.ctx)
+		diags = append(diags, ds...)
+		if !ds.HasErrors() && !strings.HasPrefix(st.Path, "/") {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError, Summary: "Invalid path",
+				Detail:  fmt.Sprintf("The MCP endpoint path must start with \"/\"; %q does not.", st.Path),
+				Subject: a.Expr.Range().Ptr(),
+			})
+		}
+	}
+	if a := m.mcp["scopes_supported"]; a != nil {
+		st.ScopesSupported, ds = evalStringList(a, cfg.ctx)
+		diags = append(diags, ds...)
+	}
+	if a := m.mcp["challenge_scope"]; a != nil {
+		st.ChallengeScope, ds = evalString(a, cfg.ctx)
+		diags = append(diags, ds...)
+	}
+	return st, diags
+}
+
+func (cfg *Config) compileAssertion(scenario, caseName string, a *AssertionDef, names []string, lateCtx *hcl.EvalContext) (*engine.MintAssertion, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	step := &engine.MintAssertion{Name: a.Name, Alg: "ES256"}
+	if at := a.Attrs["alg"]; at != nil {
+		alg, ds := evalString(at, cfg.ctx)
+		diags = append(diags, ds...)
+		if !ds.HasErrors() {
+			if !contains(jwt.SupportedAlgs(), alg) {
+				diags = append(diags, &hcl.Diagnostic{
+					Severity: hcl.DiagError, Summary: "Unsupported signing algorithm",
+					Detail:  fmt.Sprintf("The alg %q is not supported; use one of %s.", alg, strings.Join(jwt.SupportedAlgs(), ", ")),
+					Subject: at.Expr.Range().Ptr(),
+				})
+			}
+			step.Alg = alg
+		}
+	}
+	for _, k := range []string{"issuer", "subject", "jti"} {
+		if at := a.Attrs[k]; at != nil {
+			diags = append(diags, checkLate(at.Expr, lateCtx, "a string", cty.String)...)
+		}
+	}
+	if at := a.Attrs["audience"]; at != nil {
+		diags = append(diags, checkLate(at.Expr, lateCtx, "a string or a list of strings", cty.DynamicPseudoType)...)
+	}
+	if at := a.Attrs["claims"]; at != nil {
+		diags = append(diags, checkLate(at.Expr, lateCtx, "an object", cty.DynamicPseudoType)...)
+	}
+	for _, k := range []string{"expires_in", "issued_at", "not_before"} {
+		if at := a.Attrs[k]; at != nil {
+			// Durations are static: they are checked now.
+			_, ds := evalDuration(at, cfg.ctx)
+			diags = append(diags, ds...)
+		}
+	}
+	preview := cfg.ctx.NewChild()
+	preview.Variables = placeholderEnvVariables(scenario, caseName, names, false)
+	step.Claims = &claimsFunc{cfg: cfg, def: a, preview: preview}
+	return step, diags
+}
+
+func contains(list []string, s string) bool {
+	for _, e := range list {
+		if e == s {
+			return true
+		}
+	}
+	return false
+}
+
+// checkLate evaluates a late expression against unknown placeholders to
+// find unknown variables, unknown functions and type errors before a run.
+func checkLate(expr hcl.Expression, ctx *hcl.EvalContext, want string, ty cty.Type) hcl.Diagnostics {
+	v, diags := expr.Value(ctx)
+	if diags.HasErrors() {
+		return diags
+	}
+	if ty == cty.DynamicPseudoType || !v.IsKnown() || v.IsNull() {
+		return diags
+	}
+	if _, err := convert.Convert(v, ty); err != nil {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity:    hcl.DiagError,
+			Summary:     "Incorrect value type",
+			Detail:      fmt.Sprintf("This expression must produce %s; it produces %s.", want, v.Type().FriendlyName()),
+			Subject:     expr.Range().Ptr(),
+			Expression:  expr,
+			EvalContext: ctx,
+		})
+	}
+	return diags
+}
+
+func (cfg *Config) compileChecks(s *Scenario, cd *CaseDef, lateCtx *hcl.EvalContext) ([]*engine.Check, hcl.Diagnostics) {
+	var diags hcl.Diagnostics
+	var defs []*CheckDef
+	var addSet func(name string)
+	visited := map[string]bool{}
+	addSet = func(name string) {
+		cs := cfg.CheckSets[name]
+		if cs == nil || visited[name] {
+			return
+		}
+		visited[name] = true
+		for _, inc := range cs.Includes {
+			addSet(inc.Name)
+		}
+		defs = append(defs, cs.Checks...)
+	}
+	for _, b := range []*CaseBody{s.Body, cd.Body} {
+		for _, r := range b.CheckSets {
+			addSet(r.Name)
+		}
+		defs = append(defs, b.Checks...)
+	}
+	checkCtx := lateCtx.NewChild()
+	checkCtx.Variables = placeholderObservationVariables()
+	seen := map[string]*CheckDef{}
+	var out []*engine.Check
+	for _, d := range defs {
+		if prev, dup := seen[d.ID]; dup {
+			if prev == d {
+				continue // the same check reached through two check sets
+			}
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  fmt.Sprintf("Duplicate check %q in case %q", d.ID, cd.Name),
+				Detail:   fmt.Sprintf("The case %q gets a check %q from %s and another from %s. Check ids must be unique within a case.", cd.Name, d.ID, prev.DeclRange, d.DeclRange),
+				Subject:  d.DeclRange.Ptr(),
+			})
+			continue
+		}
+		seen[d.ID] = d
+		diags = append(diags, checkLate(d.Condition, checkCtx, "a bool", cty.Bool)...)
+		if d.ErrorMessage != nil {
+			diags = append(diags, checkLate(d.ErrorMessage, checkCtx, "a string", cty.String)...)
+		}
+		var refs []engine.SpecReference
+		for _, v := range d.Verifies {
+			if r := cfg.Requirements[v]; r != nil {
+				refs = append(refs, engine.SpecReference{ID: r.ID, URL: r.Ref})
+			}
+		}
+		desc := d.Description
+		if desc == "" && len(d.Verifies) > 0 {
+			if r := cfg.Requirements[d.Verifies[0]]; r != nil {
+				desc = r.Text
+			}
+		}
+		out = append(out, &engine.Check{
+			ID: d.ID, Name: d.Name, Description: desc, Level: d.Level,
+			SpecReferences: refs,
+			Eval:           &checkEval{cfg: cfg, def: d},
+		})
+	}
+	return out, diags
+}
+
+// source returns the text of rng from the parsed files.
+func (cfg *Config) source(rng hcl.Range) string {
+	b := cfg.sources[rng.Filename]
+	if rng.Start.Byte < 0 || rng.End.Byte > len(b) || rng.Start.Byte > rng.End.Byte {
+		return ""
+	}
+	return string(b[rng.Start.Byte:rng.End.Byte])
+}
+
+// claimsFunc computes an assertion's claims when the case runs.
+type claimsFunc struct {
+	cfg     *Config
+	def     *AssertionDef
+	preview *hcl.EvalContext
+}
+
+func (f *claimsFunc) Claims(env *engine.Env, now time.Time) (jwt.Claims, error) {
+	ctx := f.cfg.ctx.NewChild()
+	ctx.Variables = envVariables(env)
+	return f.build(ctx, now)
+}
+
+func (f *claimsFunc) build(ctx *hcl.EvalContext, now time.Time) (jwt.Claims, error) {
+	var c jwt.Claims
+	attrs := f.def.Attrs
+	str := func(name string) (string, bool, error) {
+		a := attrs[name]
+		if a == nil {
+			return "", false, nil
+		}
+		v, diags := a.Expr.Value(ctx)
+		if diags.HasErrors() {
+			return "", true, diagsError(diags)
+		}
+		if v.IsNull() {
+			return "", false, nil
+		}
+		sv, err := convert.Convert(v, cty.String)
+		if err != nil || !sv.IsKnown() {
+			return "", true, fmt.Errorf("%s must be a string", name)
+		}
+		return sv.AsString(), true, nil
+	}
+	var err error
+	if c.Issuer, _, err = str("issuer"); err != nil {
+		return c, err
+	}
+	if c.Subject, _, err = str("subject"); err != nil {
+		return c, err
+	}
+	if a := attrs["audience"]; a != nil {
+		v, diags := a.Expr.Value(ctx)
+		if diags.HasErrors() {
+			return c, diagsError(diags)
+		}
+		if !v.IsNull() {
+			if sv, err := convert.Convert(v, cty.String); err == nil && sv.IsKnown() {
+				c.Audience = []string{sv.AsString()}
+			} else if lv, err := convert.Convert(v, cty.List(cty.String)); err == nil && lv.IsWhollyKnown() {
+				for it := lv.ElementIterator(); it.Next(); {
+					_, e := it.Element()
+					c.Audience = append(c.Audience, e.AsString())
+				}
+			} else {
+				return c, fmt.Errorf("audience must be a string or a list of strings")
+			}
+		}
+	}
+	dur := func(name string, def time.Duration, set bool) (time.Time, error) {
+		a := attrs[name]
+		if a == nil {
+			if !set {
+				return time.Time{}, nil
+			}
+			return now.Add(def), nil
+		}
+		s, _, err := str(name)
+		if err != nil {
+			return time.Time{}, err
+		}
+		d, err := time.ParseDuration(s)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("%s: %w", name, err)
+		}
+		return now.Add(d), nil
+	}
+	if c.Expiry, err = dur("expires_in", DefaultExpiresIn, true); err != nil {
+		return c, err
+	}
+	if c.IssuedAt, err = dur("issued_at", 0, true); err != nil {
+		return c, err
+	}
+	if c.NotBefore, err = dur("not_before", 0, false); err != nil {
+		return c, err
+	}
+	jti, set, err := str("jti")
+	if err != nil {
+		return c, err
+	}
+	switch {
+	case set:
+		c.ID = jti
+	case attrs["jti"] == nil:
+		c.ID = uuid.NewString()
+	}
+	if a := attrs["claims"]; a != nil {
+		v, diags := a.Expr.Value(ctx)
+		if diags.HasErrors() {
+			return c, diagsError(diags)
+		}
+		g, err := ctyToGo(v)
+		if err != nil {
+			return c, fmt.Errorf("claims: %w", err)
+		}
+		if g != nil {
+			m, ok := g.(map[string]any)
+			if !ok {
+				return c, fmt.Errorf("claims must be an object")
+			}
+			c.Extra = m
+		}
+	}
+	return c, nil
+}
+
+// Preview renders the claims as an author would read them before a run.
+func (f *claimsFunc) Preview() map[string]string {
+	out := map[string]string{}
+	for name, a := range f.def.Attrs {
+		if name == "alg" {
+			continue
+		}
+		v, diags := a.Expr.Value(f.preview)
+		switch {
+		case diags.HasErrors():
+			out[name] = f.cfg.source(a.Expr.Range())
+		case !v.IsWhollyKnown():
+			out[name] = f.cfg.source(a.Expr.Range()) + " (known at run time)"
+		default:
+			out[name] = renderValue(v, 200)
+		}
+	}
+	if _, ok := out["expires_in"]; !ok {
+		out["expires_in"] = fmt.Sprintf("%q (default)", DefaultExpiresIn.String())
+	}
+	if _, ok := out["jti"]; !ok {
+		out["jti"] = "a fresh UUID (default)"
+	}
+	return out
+}
+
+// lateValue is a ValueFunc over an expression.
+type lateValue struct {
+	cfg  *Config
+	expr hcl.Expression
+}
+
+func (l *lateValue) Value(env *engine.Env) (any, error) {
+	ctx := l.cfg.ctx.NewChild()
+	ctx.Variables = envVariables(env)
+	v, diags := l.expr.Value(ctx)
+	if diags.HasErrors() {
+		return nil, diagsError(diags)
+	}
+	return ctyToGo(v)
+}
+
+func (l *lateValue) String() string { return l.cfg.source(l.expr.Range()) }
+
+// contextValue merges the scenario's and the case's context objects.
+type contextValue struct {
+	cfg   *Config
+	exprs []*hcl.Attribute
+}
+
+func (c *contextValue) Value(env *engine.Env) (any, error) {
+	out := map[string]any{}
+	for _, a := range c.exprs {
+		v, err := (&lateValue{cfg: c.cfg, expr: a.Expr}).Value(env)
+		if err != nil {
+			return nil, err
+		}
+		if v == nil {
+			continue
+		}
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, fmt.Errorf("%s: context must be an object", a.Expr.Range())
+		}
+		for k, val := range m {
+			out[k] = val
+		}
+	}
+	return out, nil
+}
+
+func (c *contextValue) String() string {
+	var parts []string
+	for _, a := range c.exprs {
+		parts = append(parts, c.cfg.source(a.Expr.Range()))
+	}
+	return strings.Join(parts, " + ")
+}
+
+// predicate is a reject rule's condition.
+type predicate struct {
+	cfg  *Config
+	expr hcl.Expression
+}
+
+func (p *predicate) Match(env *engine.Env, req *authserver.TokenRequest, claims map[string]any) (bool, error) {
+	ctx := p.cfg.ctx.NewChild()
+	ctx.Variables = envVariables(env)
+	ctx = ctx.NewChild()
+	ctx.Variables = ruleVariables(req, claims)
+	v, diags := p.expr.Value(ctx)
+	if diags.HasErrors() {
+		return false, diagsError(diags)
+	}
+	if v.IsNull() {
+		return false, fmt.Errorf("%s: the condition is null", p.expr.Range())
+	}
+	bv, err := convert.Convert(v, cty.Bool)
+	if err != nil {
+		return false, fmt.Errorf("%s: the condition must be a bool, not %s", p.expr.Range(), v.Type().FriendlyName())
+	}
+	return bv.True(), nil
+}
+
+func (p *predicate) String() string { return p.cfg.source(p.expr.Range()) }
+
+// diagsError turns error diagnostics into one error that names the place.
+func diagsError(diags hcl.Diagnostics) error {
+	var parts []string
+	for _, d := range diags {
+		if d.Severity != hcl.DiagError {
+			continue
+		}
+		s := d.Summary
+		if d.Detail != "" {
+			s += ": " + d.Detail
+		}
+		if d.Subject != nil {
+			s = d.Subject.String() + ": " + s
+		}
+		parts = append(parts, s)
+	}
+	return fmt.Errorf("%s", strings.Join(parts, "; "))
+}

@@ -1,0 +1,418 @@
+package dsl
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/wifdsl/wifdsl/engine"
+	"github.com/wifdsl/wifdsl/stubs/authserver"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
+)
+
+var errUnknown = errors.New("the value is not known")
+
+func errNotBool(t cty.Type) error {
+	return fmt.Errorf("want a bool, got %s", t.FriendlyName())
+}
+
+func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
+
+// Grant types that scenario files can name as grant.<name>.
+var grantTypes = map[string]string{
+	"jwt_bearer":         authserver.GrantJWTBearer,
+	"client_credentials": "client_credentials",
+	"authorization_code": "authorization_code",
+	"refresh_token":      "refresh_token",
+	"token_exchange":     "urn:ietf:params:oauth:grant-type:token-exchange",
+}
+
+// staticVariables are visible in every expression.
+func staticVariables() map[string]cty.Value {
+	g := map[string]cty.Value{}
+	for k, v := range grantTypes {
+		g[k] = cty.StringVal(v)
+	}
+	return map[string]cty.Value{
+		"grant":  cty.ObjectVal(g),
+		"MUST":   cty.StringVal(string(engine.MUST)),
+		"SHOULD": cty.StringVal(string(engine.SHOULD)),
+		"MAY":    cty.StringVal(string(engine.MAY)),
+	}
+}
+
+// evalContexts holds the functions and the variables common to a file set
+// (static variables plus locals), so that stages can build children of it.
+type evalContexts struct {
+	root *hcl.EvalContext
+}
+
+func newRootContext(funcs map[string]function.Function) *hcl.EvalContext {
+	return &hcl.EvalContext{Variables: staticVariables(), Functions: funcs}
+}
+
+// envVariables exposes a running case's environment.
+func envVariables(env *engine.Env) map[string]cty.Value {
+	as := env.AuthServer
+	ms := env.MCPServer
+	assertions := map[string]cty.Value{}
+	for _, name := range env.AssertionOrder {
+		a := env.Assertions[name]
+		claims, err := goToCty(a.Claims)
+		if err != nil {
+			claims = cty.DynamicVal
+		}
+		assertions[name] = cty.ObjectVal(map[string]cty.Value{
+			"name": cty.StringVal(a.Name), "alg": cty.StringVal(a.Alg),
+			"token": cty.StringVal(a.Token), "claims": claims,
+		})
+	}
+	vars := map[string]cty.Value{
+		"auth_server": cty.ObjectVal(map[string]cty.Value{
+			"url": cty.StringVal(as.URL), "issuer": cty.StringVal(as.Issuer),
+			"token_endpoint": cty.StringVal(as.TokenEndpoint),
+			"metadata_url":   cty.StringVal(as.MetadataURL), "jwks_url": cty.StringVal(as.JWKSURL),
+		}),
+		"mcp_server": cty.ObjectVal(map[string]cty.Value{
+			"url": cty.StringVal(ms.URL), "resource": cty.StringVal(ms.Resource),
+			"metadata_url": cty.StringVal(ms.MetadataURL),
+		}),
+		"assertion": cty.ObjectVal(assertions),
+		"scenario":  cty.StringVal(env.Scenario),
+		"case":      cty.StringVal(env.Case),
+	}
+	if env.Context != nil {
+		if v, err := goToCty(env.Context); err == nil {
+			vars["context"] = v
+		}
+	}
+	return vars
+}
+
+// placeholderEnvVariables are the env variables as an author sees them
+// before a run: server URLs on a placeholder port, and each declared
+// assertion with an unknown token and claims.
+func placeholderEnvVariables(scenario, caseName string, assertionNames []string, unknownURLs bool) map[string]cty.Value {
+	str := func(s string) cty.Value {
+		if unknownURLs {
+			return cty.UnknownVal(cty.String)
+		}
+		return cty.StringVal(s)
+	}
+	const as = "http://127.0.0.1:AS_PORT"
+	const ms = "http://127.0.0.1:MCP_PORT"
+	assertions := map[string]cty.Value{}
+	for _, n := range assertionNames {
+		assertions[n] = cty.ObjectVal(map[string]cty.Value{
+			"name": cty.StringVal(n), "alg": cty.UnknownVal(cty.String),
+			"token": cty.UnknownVal(cty.String), "claims": cty.DynamicVal,
+		})
+	}
+	return map[string]cty.Value{
+		"auth_server": cty.ObjectVal(map[string]cty.Value{
+			"url": str(as), "issuer": str(as), "token_endpoint": str(as + "/token"),
+			"metadata_url": str(as + "/.well-known/oauth-authorization-server"), "jwks_url": str(as + "/jwks"),
+		}),
+		"mcp_server": cty.ObjectVal(map[string]cty.Value{
+			"url": str(ms + "/mcp"), "resource": str(ms + "/mcp"),
+			"metadata_url": str(ms + "/.well-known/oauth-protected-resource/mcp"),
+		}),
+		"assertion": cty.ObjectVal(assertions),
+		"scenario":  cty.StringVal(scenario),
+		"case":      cty.StringVal(caseName),
+	}
+}
+
+// ruleVariables exposes a token request to a reject rule's condition.
+func ruleVariables(req *authserver.TokenRequest, claims map[string]any) map[string]cty.Value {
+	r := tokenRequestJSON(req)
+	rv, err := goToCty(r)
+	if err != nil {
+		rv = cty.DynamicVal
+	}
+	cv := cty.EmptyObjectVal
+	if claims != nil {
+		if v, err := goToCty(claims); err == nil {
+			cv = v
+		}
+	}
+	hv := cty.EmptyObjectVal
+	if req.AssertionHeader != nil {
+		if v, err := goToCty(req.AssertionHeader); err == nil {
+			hv = v
+		}
+	}
+	form := cty.EmptyObjectVal
+	if rv.Type().IsObjectType() && rv.Type().HasAttribute("form") {
+		form = rv.GetAttr("form")
+	}
+	return map[string]cty.Value{
+		"request":    rv,
+		"form":       form,
+		"claims":     cv,
+		"jwt_header": hv,
+		"attempt":    cty.NumberIntVal(int64(req.Seq)),
+	}
+}
+
+// placeholderRuleVariables are ruleVariables with unknown values, for
+// static checks.
+func placeholderRuleVariables() map[string]cty.Value {
+	return map[string]cty.Value{
+		"request": cty.DynamicVal, "form": cty.DynamicVal, "claims": cty.DynamicVal,
+		"jwt_header": cty.DynamicVal, "attempt": cty.UnknownVal(cty.Number),
+	}
+}
+
+// ObservationVariables are the names check conditions can use beyond the
+// env and static ones; see docs/dsl.md for their fields.
+var ObservationVariables = []string{
+	"token_requests", "requests", "mcp_requests", "client", "issued_tokens",
+	"token_request_count", "request_count", "mcp_request_count",
+	"first_error_ms", "first_token_ms", "context",
+}
+
+func ms(d time.Duration) float64 {
+	return float64(d.Microseconds()) / 1000
+}
+
+func msOrNil(d time.Duration) any {
+	if d < 0 {
+		return nil
+	}
+	return ms(d)
+}
+
+func firstValues(m map[string][]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		if len(v) > 0 {
+			out[k] = v[0]
+		} else {
+			out[k] = ""
+		}
+	}
+	return out
+}
+
+func lowerHeaders(h map[string][]string) map[string]string {
+	out := make(map[string]string, len(h))
+	for k, v := range h {
+		out[strings.ToLower(k)] = strings.Join(v, ", ")
+	}
+	return out
+}
+
+func tokenRequestJSON(tr *authserver.TokenRequest) map[string]any {
+	formAll := map[string][]string{}
+	for k, v := range tr.Form {
+		formAll[k] = v
+	}
+	rep := tr.RepeatedKeys
+	if rep == nil {
+		rep = []string{}
+	}
+	return map[string]any{
+		"seq":              tr.Seq,
+		"at_ms":            ms(tr.At),
+		"method":           tr.Method,
+		"path":             tr.Path,
+		"query":            firstValues(tr.Query),
+		"content_type":     tr.ContentType,
+		"headers":          lowerHeaders(tr.Header),
+		"body":             tr.Body,
+		"body_truncated":   tr.BodyTruncated,
+		"form":             firstValues(tr.Form),
+		"form_all":         formAll,
+		"form_error":       tr.FormError,
+		"repeated_keys":    rep,
+		"claims":           tr.Claims,
+		"assertion_header": tr.AssertionHeader,
+		"response": map[string]any{
+			"status":              tr.Response.Status,
+			"error":               tr.Response.Error,
+			"error_description":   tr.Response.ErrorDescription,
+			"rule":                tr.Response.Rule,
+			"reason":              tr.Response.Reason,
+			"access_token_issued": tr.Response.AccessToken != "",
+			"scope":               tr.Response.Scope,
+		},
+	}
+}
+
+// observationVariables converts the observations into the variables check
+// conditions see.
+func observationVariables(o *engine.Observations) (map[string]cty.Value, error) {
+	trs := make([]any, len(o.TokenRequests))
+	for i := range o.TokenRequests {
+		trs[i] = tokenRequestJSON(&o.TokenRequests[i])
+	}
+	reqs := make([]any, len(o.Requests))
+	for i, r := range o.Requests {
+		reqs[i] = map[string]any{
+			"server": r.Server, "method": r.Method, "path": r.Path,
+			"query": firstValues(r.Query), "status": r.Status, "at_ms": ms(r.At),
+		}
+	}
+	mcps := make([]any, len(o.MCPRequests))
+	for i, m := range o.MCPRequests {
+		methods := m.RPCMethods
+		if methods == nil {
+			methods = []string{}
+		}
+		mcps[i] = map[string]any{
+			"seq": m.Seq, "at_ms": ms(m.At), "http_method": m.HTTPMethod, "path": m.Path,
+			"method": m.RPCMethod, "methods": methods, "has_bearer": m.HasBearer,
+			"bearer": m.Bearer, "auth_scheme": m.AuthScheme, "issued_token": m.IssuedToken,
+			"query_token": m.QueryToken, "protocol_version": m.ProtocolVersion, "status": m.Status,
+			"after_token": o.FirstTokenIssued >= 0 && m.At > o.FirstTokenIssued,
+		}
+	}
+	c := o.Client
+	client := map[string]any{
+		"command": c.Command, "started": c.Started, "start_error": c.StartError,
+		"exited": c.Exited, "exit_code": c.ExitCode, "signal": c.Signal,
+		"timed_out": c.TimedOut, "hung_after_error": c.HungAfterError,
+		"interrupted": c.Interrupted, "killed": c.Killed, "hung_in": c.HungIn,
+		"duration_ms": ms(c.Duration), "exit_at_ms": ms(c.ExitAt),
+		"exit_after_error_ms": msOrNil(c.ExitAfterError),
+		"stdout": c.Stdout, "stderr": c.Stderr, "output": c.Stdout + "\n" + c.Stderr,
+		"stdout_bytes": c.StdoutBytes, "stderr_bytes": c.StderrBytes,
+		"stdout_truncated": c.StdoutTruncated, "stderr_truncated": c.StderrTruncated,
+	}
+	issued := o.IssuedTokens
+	if issued == nil {
+		issued = []string{}
+	}
+	raw := map[string]any{
+		"token_requests": trs, "requests": reqs, "mcp_requests": mcps, "client": client,
+		"token_request_count": o.TokenRequestCount, "request_count": o.RequestCount,
+		"mcp_request_count": o.MCPRequestCount,
+		"first_error_ms":    msOrNil(o.FirstError), "first_token_ms": msOrNil(o.FirstTokenIssued),
+	}
+	vars := map[string]cty.Value{}
+	for k, v := range raw {
+		cv, err := goToCty(v)
+		if err != nil {
+			return nil, fmt.Errorf("observation %s: %w", k, err)
+		}
+		vars[k] = cv
+	}
+	// issued_tokens is always a list of strings, even when empty.
+	if len(issued) == 0 {
+		vars["issued_tokens"] = cty.ListValEmpty(cty.String)
+	} else {
+		l := make([]cty.Value, len(issued))
+		for i, t := range issued {
+			l[i] = cty.StringVal(t)
+		}
+		vars["issued_tokens"] = cty.ListVal(l)
+	}
+	if o.Env != nil {
+		for k, v := range envVariables(o.Env) {
+			vars[k] = v
+		}
+	}
+	if _, ok := vars["context"]; !ok {
+		vars["context"] = cty.EmptyObjectVal
+	}
+	return vars, nil
+}
+
+// placeholderObservationVariables are unknown stand-ins for static checks.
+func placeholderObservationVariables() map[string]cty.Value {
+	vars := map[string]cty.Value{}
+	for _, n := range ObservationVariables {
+		vars[n] = cty.DynamicVal
+	}
+	return vars
+}
+
+// ctyToGo converts a known cty value into JSON-shaped Go values.
+func ctyToGo(v cty.Value) (any, error) {
+	if v.IsNull() {
+		return nil, nil
+	}
+	if !v.IsWhollyKnown() {
+		return nil, errUnknown
+	}
+	ty := v.Type()
+	switch {
+	case ty == cty.String:
+		return v.AsString(), nil
+	case ty == cty.Bool:
+		return v.True(), nil
+	case ty == cty.Number:
+		bf := v.AsBigFloat()
+		if bf.IsInt() {
+			if i, acc := bf.Int64(); acc == big.Exact {
+				return i, nil
+			}
+		}
+		f, _ := bf.Float64()
+		return f, nil
+	case ty.IsListType() || ty.IsTupleType() || ty.IsSetType():
+		out := []any{}
+		for it := v.ElementIterator(); it.Next(); {
+			_, e := it.Element()
+			g, err := ctyToGo(e)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, g)
+		}
+		return out, nil
+	case ty.IsMapType() || ty.IsObjectType():
+		out := map[string]any{}
+		for it := v.ElementIterator(); it.Next(); {
+			k, e := it.Element()
+			g, err := ctyToGo(e)
+			if err != nil {
+				return nil, err
+			}
+			out[k.AsString()] = g
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("unsupported value of type %s", ty.FriendlyName())
+}
+
+// renderValue renders a value compactly for failure messages.
+func renderValue(v cty.Value, max int) string {
+	var s string
+	switch {
+	case v.IsNull():
+		s = "null"
+	case !v.IsWhollyKnown():
+		s = "(not known)"
+	case v.Type() == cty.String:
+		s = fmt.Sprintf("%q", v.AsString())
+	default:
+		g, err := ctyToGo(v)
+		if err != nil {
+			s = v.GoString()
+		} else {
+			b, _ := json.Marshal(g)
+			s = string(b)
+		}
+	}
+	if len(s) > max {
+		s = s[:max] + "…"
+	}
+	return s
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,241 @@
+package dsl
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/agext/levenshtein"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/wifdsl/wifdsl/engine"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+)
+
+// evalValue evaluates an attribute's expression, requiring a known value.
+func evalValue(a *hcl.Attribute, ctx *hcl.EvalContext) (cty.Value, hcl.Diagnostics) {
+	v, diags := a.Expr.Value(ctx)
+	if diags.HasErrors() {
+		return cty.NilVal, diags
+	}
+	if !v.IsWhollyKnown() {
+		return cty.NilVal, append(diags, &hcl.Diagnostic{
+			Severity:    hcl.DiagError,
+			Summary:     "Value not known yet",
+			Detail:      fmt.Sprintf("The value of %q depends on something only known while a case runs, but it is needed before.", a.Name),
+			Subject:     a.Expr.Range().Ptr(),
+			Expression:  a.Expr,
+			EvalContext: ctx,
+		})
+	}
+	return v, diags
+}
+
+func typeError(a *hcl.Attribute, want string, got cty.Type, ctx *hcl.EvalContext) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity:    hcl.DiagError,
+		Summary:     "Incorrect attribute value type",
+		Detail:      fmt.Sprintf("The %q attribute takes %s; this value is %s.", a.Name, want, got.FriendlyName()),
+		Subject:     a.Expr.Range().Ptr(),
+		Expression:  a.Expr,
+		EvalContext: ctx,
+	}
+}
+
+func evalString(a *hcl.Attribute, ctx *hcl.EvalContext) (string, hcl.Diagnostics) {
+	v, diags := evalValue(a, ctx)
+	if diags.HasErrors() {
+		return "", diags
+	}
+	if v.IsNull() {
+		return "", diags
+	}
+	sv, err := convert.Convert(v, cty.String)
+	if err != nil {
+		return "", append(diags, typeError(a, "a string", v.Type(), ctx))
+	}
+	return sv.AsString(), diags
+}
+
+func evalBool(a *hcl.Attribute, ctx *hcl.EvalContext) (bool, hcl.Diagnostics) {
+	v, diags := evalValue(a, ctx)
+	if diags.HasErrors() || v.IsNull() {
+		return false, diags
+	}
+	bv, err := convert.Convert(v, cty.Bool)
+	if err != nil {
+		return false, append(diags, typeError(a, "a bool", v.Type(), ctx))
+	}
+	return bv.True(), diags
+}
+
+func evalInt(a *hcl.Attribute, ctx *hcl.EvalContext) (int, hcl.Diagnostics) {
+	v, diags := evalValue(a, ctx)
+	if diags.HasErrors() || v.IsNull() {
+		return 0, diags
+	}
+	nv, err := convert.Convert(v, cty.Number)
+	if err != nil {
+		return 0, append(diags, typeError(a, "a number", v.Type(), ctx))
+	}
+	bf := nv.AsBigFloat()
+	i, acc := bf.Int64()
+	if !bf.IsInt() || acc != 0 || i < -1<<31 || i > 1<<31 {
+		return 0, append(diags, typeError(a, "a whole number", v.Type(), ctx))
+	}
+	return int(i), diags
+}
+
+func evalStringList(a *hcl.Attribute, ctx *hcl.EvalContext) ([]string, hcl.Diagnostics) {
+	v, diags := evalValue(a, ctx)
+	if diags.HasErrors() || v.IsNull() {
+		return nil, diags
+	}
+	return stringListValue(a, v, ctx, diags)
+}
+
+func stringListValue(a *hcl.Attribute, v cty.Value, ctx *hcl.EvalContext, diags hcl.Diagnostics) ([]string, hcl.Diagnostics) {
+	lv, err := convert.Convert(v, cty.List(cty.String))
+	if err != nil {
+		return nil, append(diags, typeError(a, "a list of strings", v.Type(), ctx))
+	}
+	out := []string{}
+	for it := lv.ElementIterator(); it.Next(); {
+		_, e := it.Element()
+		if e.IsNull() {
+			return nil, append(diags, typeError(a, "a list of strings without nulls", v.Type(), ctx))
+		}
+		out = append(out, e.AsString())
+	}
+	return out, diags
+}
+
+// evalDuration reads a Go duration string such as "5m", "-30s" or "1.5s".
+func evalDuration(a *hcl.Attribute, ctx *hcl.EvalContext) (time.Duration, hcl.Diagnostics) {
+	s, diags := evalString(a, ctx)
+	if diags.HasErrors() {
+		return 0, diags
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		return 0, append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid duration",
+			Detail:   fmt.Sprintf("The %q attribute takes a duration such as \"30s\", \"5m\" or \"-10m\"; %q is not one.", a.Name, s),
+			Subject:  a.Expr.Range().Ptr(),
+		})
+	}
+	return d, diags
+}
+
+func evalPositiveDuration(a *hcl.Attribute, ctx *hcl.EvalContext) (time.Duration, hcl.Diagnostics) {
+	d, diags := evalDuration(a, ctx)
+	if !diags.HasErrors() && d <= 0 {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Duration must be positive",
+			Detail:   fmt.Sprintf("The %q attribute must be greater than zero.", a.Name),
+			Subject:  a.Expr.Range().Ptr(),
+		})
+	}
+	return d, diags
+}
+
+func evalLevel(a *hcl.Attribute, ctx *hcl.EvalContext) (engine.Level, hcl.Diagnostics) {
+	s, diags := evalString(a, ctx)
+	if diags.HasErrors() {
+		return "", diags
+	}
+	switch lvl := engine.Level(strings.ToUpper(s)); lvl {
+	case engine.MUST, engine.SHOULD, engine.MAY:
+		return lvl, diags
+	}
+	return "", append(diags, &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Invalid level",
+		Detail:   fmt.Sprintf("A level is MUST, SHOULD or MAY (RFC 2119); %q is not one.", s),
+		Subject:  a.Expr.Range().Ptr(),
+	})
+}
+
+// staticRefs reads `kind.name` or a list of them without evaluating.
+func staticRefs(a *hcl.Attribute, kind string) ([]ref, hcl.Diagnostics) {
+	exprs := []hcl.Expression{a.Expr}
+	if list, diags := hcl.ExprList(a.Expr); !diags.HasErrors() {
+		exprs = list
+	}
+	var out []ref
+	var diags hcl.Diagnostics
+	for _, e := range exprs {
+		trav, ds := hcl.AbsTraversalForExpr(e)
+		if ds.HasErrors() || len(trav) != 2 || trav.RootName() != kind {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  fmt.Sprintf("Invalid %s reference", kind),
+				Detail:   fmt.Sprintf("The %q attribute takes %s.<name> or a list of them, such as [%s.example].", a.Name, kind, kind),
+				Subject:  e.Range().Ptr(),
+			})
+			continue
+		}
+		attr, ok := trav[1].(hcl.TraverseAttr)
+		if !ok {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  fmt.Sprintf("Invalid %s reference", kind),
+				Detail:   fmt.Sprintf("Write %s.<name>, not an index.", kind),
+				Subject:  e.Range().Ptr(),
+			})
+			continue
+		}
+		out = append(out, ref{Name: attr.Name, Range: e.Range()})
+	}
+	return out, diags
+}
+
+// checkName requires block labels to be usable as ids and in references.
+func checkName(kind, name string, rng hcl.Range) hcl.Diagnostics {
+	if name == "" {
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  fmt.Sprintf("Empty %s name", kind),
+			Detail:   fmt.Sprintf("A %s needs a non-empty name.", kind),
+			Subject:  rng.Ptr(),
+		}}
+	}
+	if kind == "check" || kind == "case" {
+		return nil
+	}
+	if !hclIdentifier(name) {
+		return hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  fmt.Sprintf("Invalid %s name", kind),
+			Detail:   fmt.Sprintf("A %s name is referred to as %s.<name>, so it must be an identifier (letters, digits, '_' and '-', starting with a letter); %q is not.", kind, kind, name),
+			Subject:  rng.Ptr(),
+		}}
+	}
+	return nil
+}
+
+func hclIdentifier(s string) bool {
+	for i, r := range s {
+		letter := r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+		if i == 0 && !letter {
+			return false
+		}
+		if !letter && !(r >= '0' && r <= '9') && r != '-' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// nameSuggestion returns the known name closest to given, if close enough.
+func nameSuggestion(given string, known []string) string {
+	best, bestDist := "", 3
+	for _, k := range known {
+		if d := levenshtein.Distance(given, k, nil); d < bestDist {
+			best, bestDist = k, d
+		}
+	}
+	return best
+}

@@ -1,0 +1,135 @@
+package engine
+
+import (
+	"strings"
+	"time"
+)
+
+// Result is the outcome of a run.
+type Result struct {
+	Started     time.Time
+	Duration    time.Duration
+	Interrupted bool
+	Cases       []*CaseResult
+}
+
+// CaseResult is the outcome of one case.
+type CaseResult struct {
+	Scenario    string
+	Case        string
+	Description string
+	Started     time.Time
+	Duration    time.Duration
+	// Error is set when the harness could not run the case (a broken
+	// step, not a misbehaving client).
+	Error        string
+	Checks       []CheckResult
+	Observations *Observations
+	// Secrets are the strings reports redact (assertions, access tokens),
+	// longest first.
+	Secrets []string
+}
+
+// CheckResult is one check's verdict, in the official harness's shape
+// plus the level, the condition and the values it referenced.
+type CheckResult struct {
+	ID             string
+	Name           string
+	Description    string
+	Level          Level
+	Status         Status
+	Timestamp      time.Time
+	SpecReferences []SpecReference
+	ErrorMessage   string
+	Condition      string
+	Values         map[string]string
+}
+
+// Failed reports whether the check's status counts against the run
+// (FAILURE or WARNING).
+func (c CheckResult) Failed() bool {
+	return c.Status == StatusFailure || c.Status == StatusWarning
+}
+
+// Summary counts statuses over a result.
+type Summary struct {
+	Cases    int `json:"cases"`
+	Checks   int `json:"checks"`
+	Passed   int `json:"passed"`
+	Failed   int `json:"failed"`
+	Warnings int `json:"warnings"`
+	Info     int `json:"info"`
+	Skipped  int `json:"skipped"`
+	Errors   int `json:"errors"`
+}
+
+// Summarize counts the statuses of every check.
+func (r *Result) Summarize() Summary {
+	var s Summary
+	for _, c := range r.Cases {
+		s.Cases++
+		if c.Error != "" {
+			s.Errors++
+		}
+		for _, ch := range c.Checks {
+			s.Checks++
+			switch ch.Status {
+			case StatusSuccess:
+				s.Passed++
+			case StatusFailure:
+				s.Failed++
+			case StatusWarning:
+				s.Warnings++
+			case StatusInfo:
+				s.Info++
+			case StatusSkipped:
+				s.Skipped++
+			}
+		}
+	}
+	return s
+}
+
+// OK reports whether every check passed (no FAILURE, no WARNING) and no
+// case broke.
+func (r *Result) OK() bool {
+	s := r.Summarize()
+	return s.Failed == 0 && s.Warnings == 0 && s.Errors == 0 && !r.Interrupted
+}
+
+// Redactor replaces a case's secrets in text.
+type Redactor struct{ r *strings.Replacer }
+
+// NewRedactor builds a Redactor for the given secrets; each occurrence is
+// replaced by a marker naming what it was.
+func NewRedactor(c *CaseResult) *Redactor {
+	if c == nil || len(c.Secrets) == 0 {
+		return &Redactor{}
+	}
+	var pairs []string
+	names := map[string]string{}
+	if c.Observations != nil && c.Observations.Env != nil {
+		for _, n := range c.Observations.Env.AssertionOrder {
+			names[c.Observations.Env.Assertions[n].Token] = "[redacted assertion " + n + "]"
+		}
+	}
+	for _, s := range c.Secrets {
+		if s == "" {
+			continue
+		}
+		m, ok := names[s]
+		if !ok {
+			m = "[redacted access token]"
+		}
+		pairs = append(pairs, s, m)
+	}
+	return &Redactor{r: strings.NewReplacer(pairs...)}
+}
+
+// Redact returns s with every secret replaced.
+func (r *Redactor) Redact(s string) string {
+	if r == nil || r.r == nil {
+		return s
+	}
+	return r.r.Replace(s)
+}

@@ -1,0 +1,151 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/spf13/cobra"
+	"github.com/wifdsl/wifdsl"
+	"github.com/wifdsl/wifdsl/dsl"
+	"github.com/wifdsl/wifdsl/engine"
+	"github.com/wifdsl/wifdsl/internal/refclient"
+)
+
+// Exit codes.
+const (
+	ExitOK        = 0
+	ExitFailed    = 1
+	ExitUsage     = 2
+	ExitInterrupt = 130
+)
+
+// exitError carries an exit code through cobra.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func exitCode(code int, err error) error { return &exitError{code: code, err: err} }
+
+// Main runs the command line with os.Args and returns the exit code.
+func Main() int {
+	return Run(os.Args[1:], os.Stdout, os.Stderr)
+}
+
+// Run runs the command line with args and returns the exit code.
+func Run(args []string, stdout, stderr io.Writer) int {
+	root := NewRoot(stdout, stderr)
+	root.SetArgs(args)
+	err := root.Execute()
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintf(stderr, "wifdsl: %v\n", ee.err)
+		}
+		return ee.code
+	}
+	// cobra's own errors: unknown flags, commands, wrong arguments.
+	fmt.Fprintf(stderr, "wifdsl: %v\nRun 'wifdsl --help' for usage.\n", err)
+	return ExitUsage
+}
+
+// NewRoot builds the command tree.
+func NewRoot(stdout, stderr io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "wifdsl",
+		Short: "Conformance tests for MCP clients using Workload Identity Federation (SEP-1933)",
+		Long: `wifdsl runs an MCP client against built-in stub authorization and MCP
+servers, following scenarios written in HCL, and judges how it handles the
+RFC 7523 JWT-bearer grant: the happy path, and rejections of a correct client
+(expired, wrong audience, rejected subject, replayed jti, rejected scope,
+invalid request, unauthorized client) where it must not retry, fall back,
+hang, fail silently or leak secrets.`,
+		Version:       wifdsl.Version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.AddCommand(newRunCmd(stdout, stderr), newReferenceClientCmd(stdout, stderr))
+	return root
+}
+
+func newReferenceClientCmd(stdout, stderr io.Writer) *cobra.Command {
+	return &cobra.Command{
+		Use:                "reference-client [-bug NAME] MCP_URL",
+		Short:              "Run the bundled conformant reference client (or a broken variant)",
+		Hidden:             true,
+		DisableFlagParsing: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if code := refclient.Main(args, stdout, stderr); code != 0 {
+				return exitCode(code, nil)
+			}
+			return nil
+		},
+	}
+}
+
+// loaded is a compiled plan and the parser that holds its sources.
+type loaded struct {
+	plan   *engine.Plan
+	parser *dsl.Parser
+	files  []*hcl.File
+}
+
+// load parses and compiles paths, or the built-in suite when there are
+// none, and prints diagnostics; error diagnostics give exit code 2.
+func load(paths []string, stderr io.Writer) (*loaded, error) {
+	p := dsl.NewParser()
+	var files []*hcl.File
+	var diags hcl.Diagnostics
+	if len(paths) == 0 {
+		f, ds := p.ParseSource(wifdsl.BuiltinSuiteName, wifdsl.BuiltinSuite)
+		diags = append(diags, ds...)
+		if f != nil {
+			files = append(files, f)
+		}
+	} else {
+		files, diags = p.ParsePaths(paths)
+	}
+	if !diags.HasErrors() {
+		plan, ds := dsl.Compile(files)
+		diags = append(diags, ds...)
+		if !diags.HasErrors() {
+			writeDiags(stderr, p, diags)
+			return &loaded{plan: plan, parser: p, files: files}, nil
+		}
+	}
+	writeDiags(stderr, p, diags)
+	return nil, exitCode(ExitUsage, fmt.Errorf("%d error(s) in the scenario files", countErrors(diags)))
+}
+
+func countErrors(diags hcl.Diagnostics) int {
+	n := 0
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError {
+			n++
+		}
+	}
+	return n
+}
+
+func writeDiags(w io.Writer, p *dsl.Parser, diags hcl.Diagnostics) {
+	if len(diags) == 0 {
+		return
+	}
+	dw := hcl.NewDiagnosticTextWriter(w, p.Files(), 100, false)
+	_ = dw.WriteDiagnostics(diags)
+}

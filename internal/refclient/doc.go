@@ -1,0 +1,118 @@
+// Package refclient is the reference MCP client of wifdsl: a Workload
+// Identity Federation client (SEP-1933) that exchanges a workload JWT for an
+// MCP access token with the JWT-bearer authorization grant (RFC 7523 §2.1),
+// plus deliberately broken variants of it that each trip one check of the
+// built-in suite.
+//
+// # The handler
+//
+// [JWTBearerHandler] implements the go-sdk's auth.OAuthHandler, so it plugs
+// into mcp.StreamableClientTransport the way any Go SDK user would wire it:
+//
+//	h, err := refclient.NewJWTBearerHandler(refclient.JWTBearerConfig{Assertion: workloadJWT})
+//	transport := &mcp.StreamableClientTransport{Endpoint: mcpURL, OAuthHandler: h}
+//
+// On the first 401 from the MCP server, Authorize
+//
+//  1. parses the WWW-Authenticate challenge (RFC 6750 §3, RFC 9728 §5.1) for
+//     resource_metadata and scope;
+//  2. fetches the protected resource metadata (RFC 9728 §3) from
+//     resource_metadata, or from the well-known URLs derived from the MCP URL
+//     (RFC 9728 §3.1), and takes the first authorization server;
+//  3. fetches that server's metadata (RFC 8414 §3, OpenID Connect Discovery as
+//     a fallback location) and, when grant_types_supported is present,
+//     requires the JWT-bearer grant in it;
+//  4. POSTs grant_type, assertion (the workload JWT, verbatim), resource
+//     (RFC 8707 §2) and, only when the challenge carried one, scope to the
+//     advertised token endpoint as application/x-www-form-urlencoded
+//     (RFC 6749 §3.2, RFC 7523 §2.1);
+//  5. parses the access token response (RFC 6749 §5.1) or the error response
+//     (RFC 6749 §5.2), which it returns as an [*OAuthError].
+//
+// It never registers a client (RFC 7591), never uses the authorization
+// endpoint, never retries a rejected request and never falls back to another
+// grant. A failure is sticky: later calls to Authorize return the same error
+// without contacting any server, so an SDK that re-sends a rejected request
+// (the go-sdk does when it falls back from server/discover to initialize)
+// still causes exactly one token request.
+//
+// # The command
+//
+// [Main] is the command behind examples/wifclient and the hidden reference
+// client subcommand of the wifdsl CLI. It follows the client contract of the
+// official MCP conformance harness:
+//
+//	wifclient [-bug NAME] <mcp-server-url>
+//
+// with MCP_CONFORMANCE_CONTEXT holding JSON such as
+// {"name":"auth/wif-jwt-bearer","client_id":"…","valid_jwt":"…"}; valid_jwt
+// is used verbatim as the assertion. MCP_CONFORMANCE_PROTOCOL_VERSION, when it
+// names a version the go-sdk supports, is offered to the server. The client
+// connects, lists the tools, calls "whoami" when the server has it, closes
+// the session, prints one success line to stdout and exits 0. On any failure
+// it prints an actionable error to stderr that names the OAuth error code,
+// plus a hint line, and exits 1. Usage errors exit 2. The whole run is
+// bounded by a 20 second deadline. The assertion and the access token are
+// never printed: every line of output is scrubbed of them.
+//
+// # Broken variants
+//
+// -bug NAME breaks exactly one behaviour and keeps the rest conformant. Each
+// variant and the check it is meant to trip:
+//
+//   - retry: on a token error, repeats the token request three more times,
+//     about 50 ms apart, before failing. Trips wif-no-retry.
+//   - grant-fallback: on a token error, tries grant_type=client_credentials
+//     with the context's client_id, then fails. Trips wif-no-grant-fallback.
+//   - hang: on a token error, prints the error and then blocks forever. Trips
+//     wif-fails-fast.
+//   - hang-start: blocks forever before making any request.
+//   - hang-success: after a successful MCP call, prints the success line and
+//     then blocks forever instead of exiting.
+//   - exit-zero: on any error, prints the proper error but exits 0. Trips
+//     wif-exit-nonzero.
+//   - vague: on any error, prints only "authorization failed" and exits 1.
+//     Trips wif-error-surfaced.
+//   - scope-as-grant: reports every token error as "invalid_grant: the
+//     workload JWT was rejected". Trips wif-scope-error-distinct (and
+//     wif-error-surfaced when the real code is invalid_scope).
+//   - no-resource: omits the resource parameter. Trips wif-resource-indicator.
+//   - token-in-query: also appends ?access_token=<token> to every MCP request
+//     URL, keeping the Authorization header. Trips wif-token-not-in-query.
+//   - leak: prints the assertion and the access token (the assertion alone
+//     when no token was issued) to stdout. Trips wif-no-secret-leak.
+//   - self-assertion: ignores valid_jwt and signs its own JWT with a fresh
+//     ES256 key, copying the claims of valid_jwt with a new jti. Trips
+//     wif-assertion-verbatim.
+//   - json-body: sends the token request as application/json. Trips
+//     wif-token-request-form.
+//   - get-request: sends the token request as a GET with the parameters in
+//     the query. Trips wif-token-request-post.
+//   - client-credentials: the RFC 7523 §2.2 mix-up, grant_type=
+//     client_credentials with client_assertion_type=urn:ietf:params:oauth:
+//     client-assertion-type:jwt-bearer and client_assertion=<jwt>. Trips
+//     wif-grant-type.
+//   - repeated-params: sends grant_type twice. Trips wif-no-repeated-params.
+//   - no-discovery: skips the RFC 8414 metadata and posts to the issuer
+//     followed by "/token". Trips wif-discovery.
+//   - register: POSTs an RFC 7591 registration request to the issuer followed
+//     by "/register" first, ignores the outcome, then proceeds normally.
+//     Trips wif-no-registration.
+//   - no-bearer: sends the access token as "Authorization: Token <token>"
+//     instead of Bearer. Trips wif-bearer-header.
+//
+// Hostile variants, for testing the runner's robustness rather than a check:
+//
+//   - crash: on a token error, prints the error and kills itself with
+//     SIGKILL, so it dies by a signal.
+//   - fork: starts a child "sleep 300" in the client's own process group,
+//     holding its stdout and stderr, that outlives it; then behaves
+//     conformantly.
+//   - flood: writes 300 MiB to stdout in 64 KiB chunks, then behaves
+//     conformantly.
+//   - hammer: sends 10,000 token requests as fast as it can over one
+//     keep-alive connection, bounded by that count and a 20 second deadline,
+//     then fails.
+//
+// [Bugs] lists the names.
+package refclient

@@ -1,0 +1,413 @@
+# The built-in wifdsl suite: client conformance for Workload Identity
+# Federation (SEP-1933), the RFC 7523 JWT-bearer grant.
+#
+# Every case starts its own stub authorization server and stub MCP server on
+# 127.0.0.1, mints its own workload JWTs, and runs the client under test once.
+# The rejection cases make the authorization server refuse a *correct*
+# client, then judge what the client does next.
+
+# ---------------------------------------------------------------------------
+# Requirements (see docs/checks.md for the catalogue)
+# ---------------------------------------------------------------------------
+
+requirement "token-request-post" {
+  level = MUST
+  text  = "The client sends the token request as an HTTP POST."
+  ref   = "https://www.rfc-editor.org/rfc/rfc6749#section-3.2"
+}
+
+requirement "token-request-form" {
+  level = MUST
+  text  = "The token request body is application/x-www-form-urlencoded."
+  ref   = "https://www.rfc-editor.org/rfc/rfc7523#section-2.1"
+}
+
+requirement "jwt-bearer-grant" {
+  level = MUST
+  text  = "The token request uses grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer, not client_credentials with a client_assertion."
+  ref   = "https://www.rfc-editor.org/rfc/rfc7523#section-2.1"
+}
+
+requirement "assertion-verbatim" {
+  level = MUST
+  text  = "The assertion parameter carries the workload JWT exactly as issued; the client never makes its own."
+  ref   = "https://www.rfc-editor.org/rfc/rfc7523#section-2.1"
+}
+
+requirement "resource-indicator" {
+  level = MUST
+  text  = "The token request names the MCP server in the resource parameter, equal to the canonical URI in its protected resource metadata."
+  ref   = "https://modelcontextprotocol.io/specification/2025-11-25/basic/authorization#resource-parameter-implementation"
+}
+
+requirement "discovery" {
+  level = MUST
+  text  = "The client finds the token endpoint by discovery: protected resource metadata (RFC 9728), then authorization server metadata (RFC 8414)."
+  ref   = "https://modelcontextprotocol.io/specification/2025-11-25/basic/authorization#authorization-server-discovery"
+}
+
+requirement "bearer-header" {
+  level = MUST
+  text  = "The client sends the issued access token in the Authorization: Bearer header of every MCP request."
+  ref   = "https://modelcontextprotocol.io/specification/2025-11-25/basic/authorization#token-requirements"
+}
+
+requirement "token-not-in-query" {
+  level = MUST
+  text  = "The access token is never sent in the URI query string."
+  ref   = "https://modelcontextprotocol.io/specification/2025-11-25/basic/authorization#token-requirements"
+}
+
+requirement "no-repeated-params" {
+  level = MUST
+  text  = "No token request parameter is sent more than once."
+  ref   = "https://www.rfc-editor.org/rfc/rfc6749#section-3.2"
+}
+
+requirement "no-registration" {
+  level = SHOULD
+  text  = "A workload client neither registers (RFC 7591) nor starts an authorization-code flow: federation needs no registration."
+  ref   = "https://github.com/modelcontextprotocol/modelcontextprotocol/pull/1933"
+}
+
+requirement "mcp-access" {
+  level = MUST
+  text  = "The client uses the issued access token to call the MCP server successfully."
+  ref   = "https://github.com/modelcontextprotocol/modelcontextprotocol/pull/1933"
+}
+
+requirement "exit-success" {
+  level = SHOULD
+  text  = "A client that completed the flow exits with status 0."
+  ref   = "https://github.com/modelcontextprotocol/conformance/issues/223"
+}
+
+requirement "no-retry" {
+  level = SHOULD
+  text  = "After invalid_grant, invalid_scope, invalid_request or unauthorized_client the client does not retry the token request: the error needs an operator."
+  ref   = "https://github.com/modelcontextprotocol/conformance/issues/223"
+}
+
+requirement "no-fallback" {
+  level = SHOULD
+  text  = "After a rejection the client does not fall back to another grant type, registration or an authorization-code flow."
+  ref   = "https://github.com/modelcontextprotocol/conformance/issues/223"
+}
+
+requirement "fail-fast" {
+  level = SHOULD
+  text  = "After a rejection the client exits promptly instead of hanging."
+  ref   = "https://github.com/modelcontextprotocol/conformance/issues/223"
+}
+
+requirement "fail-clearly" {
+  level = SHOULD
+  text  = "After a rejection the client exits with a non-zero status and an error that names the OAuth error code."
+  ref   = "https://github.com/modelcontextprotocol/conformance/issues/223"
+}
+
+requirement "scope-error-distinct" {
+  level = SHOULD
+  text  = "An invalid_scope rejection is reported as a scope problem, distinct from a JWT (invalid_grant) failure."
+  ref   = "https://github.com/modelcontextprotocol/conformance/issues/223"
+}
+
+requirement "no-secret-logging" {
+  level = SHOULD
+  text  = "The client does not log the workload assertion or the access token."
+  ref   = "https://github.com/modelcontextprotocol/modelcontextprotocol/pull/1933"
+}
+
+# ---------------------------------------------------------------------------
+# Check sets
+# ---------------------------------------------------------------------------
+
+# What every case checks, whatever the authorization server answered.
+checkset "always" {
+  check "wif-no-secret-leak" {
+    name     = "No secret in the client's output"
+    verifies = requirement.no-secret-logging
+    condition = !anytrue([
+      for s in concat([for a in assertion : a.token], issued_tokens) : strcontains(client.output, s)
+    ])
+    error_message = "the client printed a workload assertion or an access token to its stdout or stderr"
+  }
+}
+
+# What a correct client does when the flow succeeds.
+checkset "happy_path" {
+  check "wif-token-request-post" {
+    name          = "Token request is a POST"
+    verifies      = requirement.token-request-post
+    condition     = length(token_requests) > 0 && alltrue([for r in token_requests : r.method == "POST"])
+    error_message = length(token_requests) == 0 ? "the client made no token request" : "token request methods were ${join(", ", [for r in token_requests : r.method])}"
+  }
+
+  check "wif-token-request-form" {
+    name      = "Token request body is form-encoded"
+    verifies  = requirement.token-request-form
+    condition = length(token_requests) > 0 && alltrue([for r in token_requests : r.content_type == "application/x-www-form-urlencoded" && r.form_error == ""])
+    error_message = length(token_requests) == 0 ? "the client made no token request" : "token request content types were ${join(", ", [for r in token_requests : r.content_type == "" ? "(none)" : r.content_type])}"
+  }
+
+  check "wif-grant-type" {
+    name     = "Token request uses the JWT-bearer grant"
+    verifies = requirement.jwt-bearer-grant
+    condition = length(token_requests) > 0 && alltrue([
+      for r in token_requests : lookup(r.form, "grant_type", "") == grant.jwt_bearer && !contains(keys(r.form), "client_assertion")
+    ])
+    error_message = length(token_requests) == 0 ? "the client made no token request" : "grant_type was ${join(", ", [for r in token_requests : lookup(r.form, "grant_type", "(missing)")])}"
+  }
+
+  check "wif-assertion-verbatim" {
+    name          = "Assertion is the workload JWT, verbatim"
+    verifies      = requirement.assertion-verbatim
+    condition     = length(token_requests) > 0 && alltrue([for r in token_requests : lookup(r.form, "assertion", "") == assertion.workload.token])
+    error_message = "the assertion parameter was not the JWT from the context's valid_jwt"
+  }
+
+  check "wif-resource-indicator" {
+    name          = "Token request names the MCP server as resource"
+    verifies      = requirement.resource-indicator
+    condition     = length(token_requests) > 0 && alltrue([for r in token_requests : lookup(r.form, "resource", "") == mcp_server.resource])
+    error_message = "resource was ${jsonencode([for r in token_requests : lookup(r.form, "resource", null)])}, expected ${jsonencode(mcp_server.resource)}"
+  }
+
+  check "wif-discovery" {
+    name     = "Token endpoint found by discovery"
+    verifies = requirement.discovery
+    condition = length(token_requests) > 0 && anytrue([
+      for r in requests : r.server == "mcp" && startswith(r.path, "/.well-known/oauth-protected-resource") && r.status == 200 && r.at_ms < token_requests[0].at_ms
+      ]) && anytrue([
+      for r in requests : r.server == "auth" && contains(["/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"], r.path) && r.status == 200 && r.at_ms < token_requests[0].at_ms
+    ])
+    error_message = "before its first token request the client did not fetch both the protected resource metadata and the authorization server metadata"
+  }
+
+  check "wif-bearer-header" {
+    name     = "Access token sent as a Bearer header"
+    verifies = requirement.bearer-header
+    condition = length([for r in mcp_requests : r if r.after_token]) > 0 && alltrue([
+      for r in mcp_requests : r.has_bearer && r.issued_token if r.after_token
+    ])
+    error_message = "MCP requests after the token was issued: ${jsonencode([for r in mcp_requests : { method = r.method, scheme = r.auth_scheme, issued_token = r.issued_token } if r.after_token])}"
+  }
+
+  check "wif-token-not-in-query" {
+    name          = "Access token never in the query string"
+    verifies      = requirement.token-not-in-query
+    condition     = alltrue([for r in requests : !contains(keys(r.query), "access_token")])
+    error_message = "a request carried access_token in its URI query"
+  }
+
+  check "wif-no-repeated-params" {
+    name          = "No repeated token request parameters"
+    verifies      = requirement.no-repeated-params
+    condition     = length(token_requests) > 0 && alltrue([for r in token_requests : length(r.repeated_keys) == 0])
+    error_message = "repeated parameters: ${join(", ", flatten([for r in token_requests : r.repeated_keys]))}"
+  }
+
+  check "wif-no-registration" {
+    name          = "No registration or authorization-code flow"
+    verifies      = requirement.no-registration
+    condition     = !anytrue([for r in requests : r.server == "auth" && contains(["/register", "/authorize"], r.path)])
+    error_message = "the client called ${join(", ", distinct([for r in requests : r.path if r.server == "auth" && contains(["/register", "/authorize"], r.path)]))}"
+  }
+
+  check "wif-mcp-access" {
+    name          = "MCP server called with the issued token"
+    verifies      = requirement.mcp-access
+    condition     = anytrue([for r in mcp_requests : r.issued_token && r.status >= 200 && r.status < 300 && r.method == "initialize"])
+    error_message = "no MCP initialize request with the issued access token succeeded"
+  }
+
+  check "wif-client-exit-success" {
+    name          = "Client exits 0 after success"
+    verifies      = requirement.exit-success
+    condition     = client.exited && client.exit_code == 0
+    error_message = client.exited ? "the client exited with status ${client.exit_code}" : "the client did not exit by itself (${client.hung_in})"
+  }
+}
+
+# What a correct client does when the authorization server rejects it with
+# an error that only an operator can fix.
+checkset "non_recoverable" {
+  check "wif-no-retry" {
+    name          = "No retry after a non-recoverable error"
+    verifies      = requirement.no-retry
+    condition     = token_request_count == 1
+    error_message = "expected exactly one token request, saw ${token_request_count}"
+  }
+
+  check "wif-no-grant-fallback" {
+    name     = "No fallback to another grant or flow"
+    verifies = requirement.no-fallback
+    condition = alltrue([for r in token_requests : lookup(r.form, "grant_type", "") == grant.jwt_bearer]) && !anytrue([
+      for r in requests : r.server == "auth" && contains(["/register", "/authorize"], r.path)
+    ])
+    error_message = "after the rejection the client tried ${jsonencode(distinct(concat([for r in token_requests : lookup(r.form, "grant_type", "(none)") if lookup(r.form, "grant_type", "") != grant.jwt_bearer], [for r in requests : r.path if r.server == "auth" && contains(["/register", "/authorize"], r.path)])))}"
+  }
+
+  check "wif-fails-fast" {
+    name          = "Fails fast after the rejection"
+    verifies      = requirement.fail-fast
+    condition     = client.exited && client.exit_after_error_ms != null
+    error_message = client.hung_after_error ? "the client was still running ${client.exit_after_error_ms} ms after the error response and was killed (${client.hung_in})" : (client.timed_out ? "the client was killed at the case timeout (${client.hung_in})" : "the client never received an error response")
+  }
+
+  check "wif-exit-nonzero" {
+    name          = "Exits non-zero after the rejection"
+    verifies      = requirement.fail-clearly
+    condition     = client.exited && client.exit_code != 0
+    error_message = client.exited ? "the client exited with status 0 after the authorization server refused it" : "the client did not exit by itself"
+  }
+
+  check "wif-error-surfaced" {
+    name          = "Names the OAuth error"
+    verifies      = requirement.fail-clearly
+    condition     = length(token_requests) > 0 && mentions_error(client.output, token_requests[0].response.error)
+    error_message = length(token_requests) == 0 ? "the client made no token request" : "the client's output does not name ${token_requests[0].response.error}"
+  }
+}
+
+# ---------------------------------------------------------------------------
+# The scenario
+# ---------------------------------------------------------------------------
+
+scenario "auth/wif-jwt-bearer" {
+  description = "RFC 7523 JWT-bearer grant for Workload Identity Federation (SEP-1933)"
+  extension   = "io.modelcontextprotocol/auth/wif"
+
+  auth_server {
+    grant_types_supported = [grant.jwt_bearer]
+    registration          = false
+  }
+
+  mcp_server {
+    scopes_supported = ["mcp:tools"]
+  }
+
+  # Minted by the harness, never by the client.
+  assertion "workload" {
+    issuer     = "https://idp.conformance.test"
+    subject    = "spiffe://conformance.test/ns/default/sa/agent"
+    audience   = auth_server.token_endpoint
+    expires_in = "5m"
+  }
+
+  assertion "wrong_audience" {
+    issuer   = "https://idp.conformance.test"
+    subject  = "spiffe://conformance.test/ns/default/sa/agent"
+    audience = "https://wrong-audience.conformance.test/token"
+  }
+
+  assertion "expired" {
+    issuer     = "https://idp.conformance.test"
+    subject    = "spiffe://conformance.test/ns/default/sa/agent"
+    audience   = auth_server.token_endpoint
+    issued_at  = "-20m"
+    expires_in = "-10m"
+  }
+
+  # What the client receives in MCP_CONFORMANCE_CONTEXT (plus "name").
+  context = {
+    client_id          = "conformance-wif-workload"
+    valid_jwt          = assertion.workload.token
+    wrong_audience_jwt = assertion.wrong_audience.token
+    expired_jwt        = assertion.expired.token
+  }
+
+  checks = [checkset.always]
+
+  case "happy-path" {
+    description = "A valid workload JWT is exchanged for an access token that works at the MCP server."
+    checks      = [checkset.happy_path]
+  }
+
+  case "expired-assertion" {
+    description = "The workload JWT has expired: invalid_grant."
+    assertion "workload" {
+      issued_at  = "-20m"
+      expires_in = "-10m"
+    }
+    checks = [checkset.non_recoverable]
+  }
+
+  case "wrong-audience" {
+    description = "The workload JWT names another audience: invalid_grant."
+    assertion "workload" {
+      audience = "https://wrong-audience.conformance.test/token"
+    }
+    checks = [checkset.non_recoverable]
+  }
+
+  case "rejected-subject" {
+    description = "The authorization server does not accept the workload's subject: invalid_grant."
+    assertion "workload" {
+      subject = "spiffe://conformance.test/ns/default/sa/rogue"
+    }
+    auth_server {
+      reject "subject-not-allowed" {
+        when              = claims.sub == "spiffe://conformance.test/ns/default/sa/rogue"
+        error             = "invalid_grant"
+        error_description = "subject is not allowed to access this resource"
+      }
+    }
+    checks = [checkset.non_recoverable]
+  }
+
+  case "replayed-jti" {
+    description = "The workload JWT's jti was already used: invalid_grant."
+    auth_server {
+      seen_jtis = [assertion.workload.claims.jti]
+    }
+    checks = [checkset.non_recoverable]
+  }
+
+  case "rejected-scope" {
+    description = "The JWT is valid but the scope is not accepted: invalid_scope, whether or not the client sent a scope."
+    mcp_server {
+      challenge_scope = "mcp:tools"
+    }
+    auth_server {
+      reject "scope-not-accepted" {
+        when              = true
+        error             = "invalid_scope"
+        error_description = "the requested scope is not accepted for this workload"
+      }
+    }
+    checks = [checkset.non_recoverable]
+
+    check "wif-scope-error-distinct" {
+      name          = "Scope error reported as such"
+      verifies      = requirement.scope-error-distinct
+      condition     = mentions_error(client.output, "invalid_scope") && !mentions_error(client.output, "invalid_grant")
+      error_message = mentions_error(client.output, "invalid_grant") ? "the client reported the scope rejection as invalid_grant (a JWT failure)" : "the client's output does not name invalid_scope"
+    }
+  }
+
+  case "invalid-request" {
+    description = "The authorization server answers invalid_request: a misconfiguration to report, not to retry."
+    auth_server {
+      reject "malformed" {
+        when              = true
+        error             = "invalid_request"
+        error_description = "the request is missing a required parameter or is otherwise malformed"
+      }
+    }
+    checks = [checkset.non_recoverable]
+  }
+
+  case "unauthorized-client" {
+    description = "The client may not use this grant: unauthorized_client. Another grant is advertised to tempt a fallback."
+    auth_server {
+      grant_types_supported = [grant.jwt_bearer, grant.client_credentials]
+      reject "not-authorized" {
+        when              = true
+        error             = "unauthorized_client"
+        error_description = "this client is not authorized to use the jwt-bearer grant"
+      }
+    }
+    checks = [checkset.non_recoverable]
+  }
+}

@@ -1,0 +1,434 @@
+package authserver
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/oauthex"
+)
+
+// Defaults for zero [Config] fields.
+const (
+	DefaultLeeway      = 30 * time.Second
+	DefaultTokenTTL    = time.Hour
+	DefaultTokenPrefix = "wif-at"
+	DefaultMaxRecords  = 1000
+	DefaultMaxBody     = 1 << 20
+)
+
+// HTTP server limits. They bound how long a slow or stuck client can hold a
+// connection and how large its headers can be.
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 10 * time.Second
+	writeTimeout      = 10 * time.Second
+	idleTimeout       = 30 * time.Second
+	maxHeaderBytes    = 64 << 10
+)
+
+// Paths served, relative to the issuer URL.
+const (
+	PathMetadata     = "/.well-known/oauth-authorization-server" // RFC 8414 §3
+	PathOIDCMetadata = "/.well-known/openid-configuration"       // OpenID Connect Discovery 1.0 §4
+	PathJWKS         = "/jwks"
+	PathToken        = "/token"
+	PathAuthorize    = "/authorize"
+	PathRegister     = "/register"
+)
+
+// Server is a running stub authorization server. Its methods are safe for
+// concurrent use, including while requests are being served.
+type Server struct {
+	cfg        Config
+	grants     []string
+	leeway     time.Duration
+	ttl        time.Duration
+	prefix     string
+	maxRecords int
+	maxBody    int64
+	now        func() time.Time
+	start      time.Time
+	url        string
+	metadata   []byte
+
+	ln        net.Listener
+	srv       *http.Server
+	done      chan struct{}
+	serveErr  error
+	closeOnce sync.Once
+	closeErr  error
+
+	mu         sync.Mutex
+	reqSeq     int
+	requests   []Request
+	tokenSeq   int
+	tokenReqs  []TokenRequest
+	seen       map[string]bool // jti values already used or declared seen
+	pending    map[string]bool // jti values of token requests being decided
+	issued     map[string]bool
+	issuedList []string
+}
+
+// New starts a stub authorization server on 127.0.0.1 at an ephemeral port,
+// serving in its own goroutine until [Server.Close]. The Config is copied;
+// changing it afterwards has no effect.
+func New(cfg Config) (*Server, error) {
+	s := &Server{
+		cfg:        cfg,
+		grants:     slices.Clone(cfg.GrantTypesSupported),
+		leeway:     cfg.Leeway,
+		ttl:        cfg.TokenTTL,
+		prefix:     cfg.TokenPrefix,
+		maxRecords: cfg.MaxRecords,
+		maxBody:    cfg.MaxBody,
+		now:        cfg.Now,
+		seen:       make(map[string]bool),
+		pending:    make(map[string]bool),
+		issued:     make(map[string]bool),
+		done:       make(chan struct{}),
+	}
+	s.cfg.ScopesSupported = slices.Clone(cfg.ScopesSupported)
+	s.cfg.Rules = slices.Clone(cfg.Rules)
+	s.cfg.SeenJTIs = nil
+	if len(s.grants) == 0 {
+		s.grants = []string{GrantJWTBearer}
+	}
+	switch {
+	case s.leeway == 0:
+		s.leeway = DefaultLeeway
+	case s.leeway < 0:
+		s.leeway = 0
+	}
+	if s.ttl <= 0 {
+		s.ttl = DefaultTokenTTL
+	}
+	if s.prefix == "" {
+		s.prefix = DefaultTokenPrefix
+	}
+	if s.maxRecords <= 0 {
+		s.maxRecords = DefaultMaxRecords
+	}
+	if s.maxBody <= 0 {
+		s.maxBody = DefaultMaxBody
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.start = cfg.Start
+	if s.start.IsZero() {
+		s.start = s.now()
+	}
+	for _, jti := range cfg.SeenJTIs {
+		s.seen[jti] = true
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("authserver: listen on 127.0.0.1: %w", err)
+	}
+	s.ln = ln
+	s.url = "http://" + ln.Addr().String()
+
+	meta := oauthex.AuthServerMeta{
+		Issuer:                            s.url,
+		AuthorizationEndpoint:             s.url + PathAuthorize,
+		TokenEndpoint:                     s.TokenEndpoint(),
+		JWKSURI:                           s.url + PathJWKS,
+		ScopesSupported:                   s.cfg.ScopesSupported,
+		ResponseTypesSupported:            []string{"code"},
+		GrantTypesSupported:               s.grants,
+		TokenEndpointAuthMethodsSupported: []string{"none"},
+		// Advertised because an authorization endpoint is: clients built on
+		// the MCP Go SDK refuse metadata without PKCE support.
+		CodeChallengeMethodsSupported: []string{"S256"},
+	}
+	if cfg.Registration {
+		meta.RegistrationEndpoint = s.url + PathRegister
+	}
+	if s.metadata, err = json.Marshal(meta); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("authserver: encode metadata: %w", err)
+	}
+
+	s.srv = &http.Server{
+		Handler:           http.HandlerFunc(s.serveHTTP),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          log.New(io.Discard, "", 0),
+	}
+	go func() {
+		defer close(s.done)
+		if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.serveErr = err
+		}
+	}()
+	return s, nil
+}
+
+// URL returns the issuer identifier (RFC 8414 §2), "http://127.0.0.1:PORT",
+// without a trailing slash.
+func (s *Server) URL() string { return s.url }
+
+// TokenEndpoint returns the URL of the token endpoint (RFC 6749 §3.2).
+func (s *Server) TokenEndpoint() string { return s.url + PathToken }
+
+// MetadataURL returns the RFC 8414 §3 metadata URL.
+func (s *Server) MetadataURL() string { return s.url + PathMetadata }
+
+// JWKSURL returns the URL of the JWK Set advertised as jwks_uri.
+func (s *Server) JWKSURL() string { return s.url + PathJWKS }
+
+// Close stops the server: it closes the listener and every open connection
+// at once, without waiting for requests in progress. It is idempotent; later
+// calls return the first call's result.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		err := s.srv.Close()
+		<-s.done
+		s.closeErr = errors.Join(err, s.serveErr)
+		if s.closeErr != nil {
+			s.closeErr = fmt.Errorf("authserver: close: %w", s.closeErr)
+		}
+	})
+	return s.closeErr
+}
+
+// MarkSeen declares jti values (RFC 7519 §4.1.7) already used, so an
+// assertion carrying one of them is rejected as a replay (RFC 7523 §3
+// item 7).
+func (s *Server) MarkSeen(jtis ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, jti := range jtis {
+		s.seen[jti] = true
+	}
+}
+
+// IsIssued reports whether token is an access token this server issued.
+func (s *Server) IsIssued(token string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.issued[token]
+}
+
+// IssuedTokens returns the access tokens issued so far, in issue order.
+func (s *Server) IssuedTokens() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.issuedList)
+}
+
+// TokenRequests returns deep copies of the recorded token requests in
+// arrival order: the first MaxRecords to arrive.
+func (s *Server) TokenRequests() []TokenRequest {
+	s.mu.Lock()
+	out := make([]TokenRequest, len(s.tokenReqs))
+	for i := range s.tokenReqs {
+		out[i] = s.tokenReqs[i].clone()
+	}
+	s.mu.Unlock()
+	slices.SortFunc(out, func(a, b TokenRequest) int { return a.Seq - b.Seq })
+	return out
+}
+
+// TokenRequestCount returns the exact number of token requests received,
+// including those past MaxRecords.
+func (s *Server) TokenRequestCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.tokenSeq
+}
+
+// Requests returns copies of the recorded HTTP requests to any path in
+// arrival order: the first MaxRecords to arrive.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	out := make([]Request, len(s.requests))
+	for i := range s.requests {
+		out[i] = s.requests[i]
+		out[i].Query = cloneValues(s.requests[i].Query)
+	}
+	s.mu.Unlock()
+	slices.SortFunc(out, func(a, b Request) int { return a.Seq - b.Seq })
+	return out
+}
+
+// RequestCount returns the exact number of HTTP requests received,
+// including those past MaxRecords.
+func (s *Server) RequestCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.reqSeq
+}
+
+// reply is a response decided but not yet written, so that it is recorded
+// before the client can see it.
+type reply struct {
+	status      int
+	contentType string
+	body        []byte
+	noStore     bool
+	allow       string // Allow header for 405
+	errorCode   string // OAuth error code of a token endpoint error, for OnError
+}
+
+// serveHTTP routes a request, records it, then writes the reply. A panic
+// anywhere in the route becomes a 500 server_error.
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	arrival := s.now()
+	s.mu.Lock()
+	s.reqSeq++
+	seq := s.reqSeq
+	s.mu.Unlock()
+
+	rep := s.route(r, arrival)
+
+	if seq <= s.maxRecords {
+		rec := Request{
+			Server: "auth",
+			Seq:    seq,
+			At:     arrival.Sub(s.start),
+			Time:   arrival,
+			Method: r.Method,
+			Path:   r.URL.Path,
+			Query:  queryOf(r),
+			Status: rep.status,
+		}
+		s.mu.Lock()
+		s.requests = append(s.requests, rec)
+		s.mu.Unlock()
+	}
+
+	if rep.errorCode != "" && s.cfg.OnError != nil {
+		s.callOnError(rep.errorCode)
+	}
+
+	h := w.Header()
+	if rep.contentType != "" {
+		h.Set("Content-Type", rep.contentType)
+	}
+	if rep.noStore {
+		h.Set("Cache-Control", "no-store")
+		h.Set("Pragma", "no-cache")
+	}
+	if rep.allow != "" {
+		h.Set("Allow", rep.allow)
+	}
+	w.WriteHeader(rep.status)
+	_, _ = w.Write(rep.body)
+}
+
+func (s *Server) callOnError(code string) {
+	defer func() { _ = recover() }()
+	s.cfg.OnError(s.now(), code)
+}
+
+func (s *Server) route(r *http.Request, arrival time.Time) (rep reply) {
+	defer func() {
+		if p := recover(); p != nil {
+			rep = errorReply(http.StatusInternalServerError, "server_error", fmt.Sprintf("internal error: %v", p))
+		}
+	}()
+	switch r.URL.Path {
+	case PathMetadata, PathOIDCMetadata:
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			return methodNotAllowed("GET, HEAD")
+		}
+		return reply{status: http.StatusOK, contentType: "application/json", body: s.metadata}
+	case PathJWKS:
+		return s.handleJWKS(r)
+	case PathToken:
+		return s.handleToken(r, arrival)
+	case PathAuthorize:
+		if r.Method != http.MethodGet && r.Method != http.MethodPost {
+			return methodNotAllowed("GET, POST")
+		}
+		return errorReply(http.StatusBadRequest, "unsupported_response_type",
+			"this authorization server issues tokens only through the JWT-bearer grant at "+s.TokenEndpoint())
+	case PathRegister:
+		if !s.cfg.Registration {
+			return notFound()
+		}
+		if r.Method != http.MethodPost {
+			return methodNotAllowed("POST")
+		}
+		return errorReply(http.StatusBadRequest, "invalid_client_metadata",
+			"client registration is not available; use the JWT-bearer grant at "+s.TokenEndpoint())
+	default:
+		return notFound()
+	}
+}
+
+func (s *Server) handleJWKS(r *http.Request) reply {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		return methodNotAllowed("GET, HEAD")
+	}
+	src, ok := s.cfg.Keys.(interface{ JWKS() ([]byte, error) })
+	if !ok {
+		return notFound()
+	}
+	body, err := src.JWKS()
+	if err != nil {
+		return errorReply(http.StatusInternalServerError, "server_error", "JWKS unavailable: "+err.Error())
+	}
+	return reply{status: http.StatusOK, contentType: "application/json", body: body}
+}
+
+func notFound() reply {
+	return reply{status: http.StatusNotFound, contentType: "application/json", body: []byte(`{"error":"not_found"}`)}
+}
+
+func methodNotAllowed(allow string) reply {
+	rep := errorReply(http.StatusMethodNotAllowed, "invalid_request", "method not allowed; use "+allow)
+	rep.allow = allow
+	return rep
+}
+
+// errorReply builds an RFC 6749 §5.2 error response body.
+func errorReply(status int, code, description string) reply {
+	body, _ := json.Marshal(struct {
+		Error            string `json:"error"`
+		ErrorDescription string `json:"error_description,omitempty"`
+	}{code, sanitizeDescription(description)})
+	return reply{status: status, contentType: "application/json", body: body, noStore: true}
+}
+
+// sanitizeDescription maps description onto the character set RFC 6749
+// §5.2 allows in error_description: %x20-21 / %x23-5B / %x5D-7E.
+func sanitizeDescription(description string) string {
+	b := []byte(description)
+	out := b[:0]
+	for _, c := range b {
+		switch {
+		case c == '"':
+			out = append(out, '\'')
+		case c == '\\':
+			out = append(out, '/')
+		case c == '\n' || c == '\r' || c == '\t':
+			out = append(out, ' ')
+		case c < 0x20 || c > 0x7e:
+			// Bytes of a multi-byte character collapse into one '?'.
+			if c < 0x80 || c >= 0xc0 {
+				out = append(out, '?')
+			}
+		default:
+			out = append(out, c)
+		}
+	}
+	return string(out)
+}
+
+func queryOf(r *http.Request) map[string][]string {
+	return r.URL.Query()
+}

@@ -1,0 +1,247 @@
+package mcpserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/auth"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/modelcontextprotocol/go-sdk/oauthex"
+)
+
+const (
+	// DefaultPath is the MCP endpoint path used when Config.Path is empty.
+	DefaultPath = "/mcp"
+	// DefaultMaxRecords is the record bound used when Config.MaxRecords is zero.
+	DefaultMaxRecords = 1000
+	// WellKnownPath is the RFC 9728 §3 well-known URI suffix for protected
+	// resource metadata.
+	WellKnownPath = "/.well-known/oauth-protected-resource"
+	// ServerName is the MCP implementation name the stub reports.
+	ServerName = "wifdsl-stub"
+	// ToolName is the name of the single tool the stub exposes.
+	ToolName = "whoami"
+	// ToolText is the text content the whoami tool returns.
+	ToolText = "authenticated"
+
+	readHeaderTimeout = 5 * time.Second
+	maxHeaderBytes    = 64 << 10
+	tokenLifetime     = time.Hour
+)
+
+// Server is a running stub MCP server on a loopback port. Its methods are
+// safe for concurrent use.
+type Server struct {
+	cfg      Config
+	path     string // MCP endpoint path
+	metaPath string // path-based RFC 9728 metadata path
+	base     string // http://127.0.0.1:PORT
+	now      func() time.Time
+	start    time.Time
+	scopes   []string // challenge scopes, RFC 6750 §3
+
+	log *recordLog
+	mcp *mcp.Server
+	srv *http.Server
+
+	served    chan struct{}
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// New starts a stub MCP server on 127.0.0.1 with an ephemeral port and serves
+// it in a goroutine until Close. The endpoint answers requests without an
+// issued bearer token (RFC 6750 §2.1) with 401 and a challenge naming the RFC
+// 9728 §5.1 resource_metadata URL.
+func New(cfg Config) (*Server, error) {
+	path := cfg.Path
+	if path == "" {
+		path = DefaultPath
+	}
+	if err := checkPath(path); err != nil {
+		return nil, err
+	}
+	maxRecords := cfg.MaxRecords
+	switch {
+	case maxRecords < 0:
+		return nil, fmt.Errorf("mcpserver: MaxRecords %d is negative: %w", maxRecords, errInvalidConfig)
+	case maxRecords == 0:
+		maxRecords = DefaultMaxRecords
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	start := cfg.Start
+	if start.IsZero() {
+		start = now()
+	}
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("mcpserver: listen on loopback: %w", err)
+	}
+
+	s := &Server{
+		cfg:      cfg,
+		path:     path,
+		metaPath: metadataPath(path),
+		base:     "http://" + ln.Addr().String(),
+		now:      now,
+		start:    start,
+		scopes:   strings.Fields(cfg.ChallengeScope),
+		log:      newRecordLog(maxRecords),
+		served:   make(chan struct{}),
+	}
+
+	s.mcp = mcp.NewServer(&mcp.Implementation{Name: ServerName, Version: "1.0.0"}, nil)
+	mcp.AddTool(s.mcp, &mcp.Tool{
+		Name:        ToolName,
+		Description: "Reports that the request carried an access token the authorization server issued.",
+	}, whoami)
+	streamable := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s.mcp }, nil)
+	protected := auth.RequireBearerToken(s.verify, &auth.RequireBearerTokenOptions{
+		ResourceMetadataURL: s.MetadataURL(),
+		Scopes:              s.scopes,
+	})(streamable)
+
+	prm := auth.ProtectedResourceMetadataHandler(&oauthex.ProtectedResourceMetadata{
+		Resource:               s.URL(),
+		AuthorizationServers:   slices.Clone(cfg.AuthorizationServers),
+		ScopesSupported:        slices.Clone(cfg.ScopesSupported),
+		BearerMethodsSupported: []string{"header"},
+		ResourceName:           ServerName,
+	})
+
+	route := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case s.path:
+			protected.ServeHTTP(w, r)
+		case s.metaPath, WellKnownPath:
+			prm.ServeHTTP(w, r)
+		default:
+			http.NotFound(w, r)
+		}
+	})
+
+	s.srv = &http.Server{
+		Handler:           s.record(route),
+		ReadHeaderTimeout: readHeaderTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          log.New(io.Discard, "", 0),
+	}
+	go func() {
+		defer close(s.served)
+		_ = s.srv.Serve(ln)
+	}()
+	return s, nil
+}
+
+var errInvalidConfig = errors.New("invalid config")
+
+// checkPath reports whether p can be the path component of the resource URI
+// (RFC 8707 §2: an absolute URI without a fragment; the stub also forbids a
+// query so that the path-based metadata URL of RFC 9728 §3.1 is well defined).
+func checkPath(p string) error {
+	u, err := url.Parse(p)
+	if err != nil {
+		return fmt.Errorf("mcpserver: Path %q: %w", p, err)
+	}
+	if !strings.HasPrefix(p, "/") || u.Path != p || u.RawQuery != "" || u.Fragment != "" || u.Host != "" {
+		return fmt.Errorf("mcpserver: Path %q must be an absolute path without query or fragment: %w", p, errInvalidConfig)
+	}
+	return nil
+}
+
+// metadataPath is the path at which RFC 9728 §3.1 places the metadata of a
+// resource whose URI has path p: the well-known suffix goes between host and
+// path, and a path of "/" alone is dropped.
+func metadataPath(p string) string {
+	if p == "/" {
+		return WellKnownPath
+	}
+	return WellKnownPath + p
+}
+
+// BaseURL is the scheme and authority of the server, "http://127.0.0.1:PORT".
+func (s *Server) BaseURL() string { return s.base }
+
+// URL is the MCP endpoint. It is also the canonical resource URI (RFC 8707
+// §2) advertised as resource in the protected resource metadata (RFC 9728
+// §2), which a client must send as the resource parameter of its token
+// request.
+func (s *Server) URL() string { return s.base + s.path }
+
+// MetadataURL is the path-based protected resource metadata URL that RFC 9728
+// §3.1 derives from URL; it is the resource_metadata value of the
+// WWW-Authenticate challenge (RFC 9728 §5.1).
+func (s *Server) MetadataURL() string { return s.base + s.metaPath }
+
+// MCPRequests returns copies of the recorded requests to the MCP endpoint in
+// arrival order. Only the first MaxRecords are kept; see MCPRequestCount.
+func (s *Server) MCPRequests() []MCPRequest { return s.log.mcpRequests() }
+
+// MCPRequestCount is the exact number of requests the MCP endpoint received,
+// including those beyond MaxRecords.
+func (s *Server) MCPRequestCount() int { return s.log.mcpCount() }
+
+// Requests returns copies of the recorded HTTP requests on any path in
+// arrival order. Only the first MaxRecords are kept; see RequestCount.
+func (s *Server) Requests() []Request { return s.log.requests() }
+
+// RequestCount is the exact number of HTTP requests the server received.
+func (s *Server) RequestCount() int { return s.log.requestCount() }
+
+// Close stops the server at once: it closes the listener, every connection
+// (open SSE streams included) and every MCP session. It is idempotent; later
+// calls return the result of the first.
+func (s *Server) Close() error {
+	s.closeOnce.Do(func() {
+		err := s.srv.Close()
+		for ss := range s.mcp.Sessions() {
+			_ = ss.Close()
+		}
+		<-s.served
+		if err != nil {
+			s.closeErr = fmt.Errorf("mcpserver: close: %w", err)
+		}
+	})
+	return s.closeErr
+}
+
+// verify is the auth.TokenVerifier of the MCP endpoint. A token is valid iff
+// Config.ValidToken accepts it; otherwise the middleware answers 401 with the
+// RFC 6750 §3 challenge. The granted scopes are the challenge scopes so that
+// an issued token never draws the §3.1 insufficient_scope 403. The expiration
+// is measured on the real clock because the middleware compares it with
+// time.Now.
+func (s *Server) verify(_ context.Context, token string, _ *http.Request) (*auth.TokenInfo, error) {
+	if !s.issued(token) {
+		return nil, fmt.Errorf("mcpserver: bearer token was not issued by the authorization server: %w", auth.ErrInvalidToken)
+	}
+	return &auth.TokenInfo{
+		Scopes:     slices.Clone(s.scopes),
+		Expiration: time.Now().Add(tokenLifetime),
+	}, nil
+}
+
+// issued reports whether token is one the authorization server issued.
+func (s *Server) issued(token string) bool {
+	return token != "" && s.cfg.ValidToken != nil && s.cfg.ValidToken(token)
+}
+
+// whoami is the handler of the whoami tool. It is reached only with an
+// issued token, so it always reports success.
+func whoami(context.Context, *mcp.CallToolRequest, struct{}) (*mcp.CallToolResult, any, error) {
+	return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: ToolText}}}, nil, nil
+}
