@@ -282,7 +282,7 @@ func observationVariables(o *engine.Observations) (map[string]cty.Value, error) 
 		"interrupted": c.Interrupted, "killed": c.Killed, "hung_in": c.HungIn,
 		"duration_ms": ms(c.Duration), "exit_at_ms": ms(c.ExitAt),
 		"exit_after_error_ms": msOrNil(c.ExitAfterError),
-		"stdout": c.Stdout, "stderr": c.Stderr, "output": c.Stdout + "\n" + c.Stderr,
+		"stdout":              c.Stdout, "stderr": c.Stderr, "output": c.Stdout + "\n" + c.Stderr,
 		"stdout_bytes": c.StdoutBytes, "stderr_bytes": c.StderrBytes,
 		"stdout_truncated": c.StdoutTruncated, "stderr_truncated": c.StderrTruncated,
 	}

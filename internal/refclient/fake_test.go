@@ -267,6 +267,12 @@ type result struct {
 // runMain runs Main against f with the conformance environment set.
 func runMain(t *testing.T, f *fake, jwt string, args ...string) result {
 	t.Helper()
+	return runMainVersion(t, f, jwt, "2025-11-25", args...)
+}
+
+// runMainVersion is runMain with MCP_CONFORMANCE_PROTOCOL_VERSION set to pv.
+func runMainVersion(t *testing.T, f *fake, jwt, pv string, args ...string) result {
+	t.Helper()
 	ctxJSON, err := json.Marshal(map[string]string{
 		"name":               "auth/wif-jwt-bearer",
 		"client_id":          "conformance-wif-workload",
@@ -278,7 +284,7 @@ func runMain(t *testing.T, f *fake, jwt string, args ...string) result {
 		t.Fatal(err)
 	}
 	t.Setenv("MCP_CONFORMANCE_SCENARIO", "auth/wif-jwt-bearer")
-	t.Setenv("MCP_CONFORMANCE_PROTOCOL_VERSION", "2025-11-25")
+	t.Setenv("MCP_CONFORMANCE_PROTOCOL_VERSION", pv)
 	t.Setenv("MCP_CONFORMANCE_CONTEXT", string(ctxJSON))
 	var stdout, stderr bytes.Buffer
 	start := time.Now()

@@ -30,6 +30,11 @@ const clientAssertionTypeJWTBearer = "urn:ietf:params:oauth:client-assertion-typ
 // JWT-bearer grant.
 var ErrJWTBearerNotSupported = errors.New("refclient: authorization server does not support the JWT-bearer grant")
 
+// ErrTokenRefused is returned (wrapped) by Authorize when the MCP server
+// challenges a request that carried the still-valid access token the
+// handler obtained (RFC 6750 §3.1): the resource server refused the token.
+var ErrTokenRefused = errors.New("refclient: the MCP server refused the issued access token")
+
 // OAuthError is an error response of the token endpoint (RFC 6749 §5.2).
 type OAuthError struct {
 	// Code is the error parameter, e.g. "invalid_grant" or "invalid_scope".
@@ -147,8 +152,7 @@ func (h *JWTBearerHandler) Authorize(ctx context.Context, req *http.Request, res
 		return prevErr
 	}
 	if prevTok != nil && prevTok.Valid() {
-		return h.fail(fmt.Errorf("refclient: the MCP server answered HTTP %d to a request carrying the issued access token%s",
-			statusOf(resp), challengeErrorSuffix(resp)))
+		return h.fail(fmt.Errorf("%w: HTTP %d%s", ErrTokenRefused, statusOf(resp), challengeErrorSuffix(resp)))
 	}
 
 	tok, err := h.authorize(ctx, req, resp)

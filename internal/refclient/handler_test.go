@@ -101,8 +101,8 @@ func TestHandlerObtainsToken(t *testing.T) {
 	// A second challenge while the token is valid means the resource refused
 	// it; the handler fails instead of presenting the assertion again.
 	req, resp = challenge401(t, f)
-	if err := h.Authorize(context.Background(), req, resp); err == nil {
-		t.Fatal("second Authorize with a valid token succeeded")
+	if err := h.Authorize(context.Background(), req, resp); !errors.Is(err, ErrTokenRefused) {
+		t.Fatalf("second Authorize with a valid token = %v, want ErrTokenRefused", err)
 	}
 	if n := len(f.tokenRequests()); n != 1 {
 		t.Errorf("%d token requests after a second challenge, want 1", n)

@@ -302,8 +302,8 @@ func sanitize(s string) string {
 		}
 		return r
 	}, s)
-	if r := []rune(s); len(r) > 300 {
-		s = string(r[:300]) + "…"
+	if r := []rune(s); len(r) > 1000 {
+		s = string(r[:1000]) + "…"
 	}
 	return s
 }
@@ -382,8 +382,11 @@ func (r *run) explain(ctx context.Context, err error, oerr *OAuthError, h *JWTBe
 	switch {
 	case errors.Is(err, ErrJWTBearerNotSupported) || (h != nil && errors.Is(h.Err(), ErrJWTBearerNotSupported)):
 		hint = "hint: the authorization server does not offer grant_type=" + GrantTypeJWTBearer + "; enable the JWT-bearer grant there"
+	case h != nil && errors.Is(h.Err(), ErrTokenRefused):
+		hint = "hint: the authorization server issued a token but the MCP server refused it: check that it is sent as " +
+			"Authorization: Bearer and that the MCP server accepts tokens of this authorization server for this resource"
 	case h != nil && h.Err() == nil && issuedToken(h) != "":
-		hint = "hint: a token was issued, but the MCP exchange failed afterwards"
+		hint = "hint: a token was issued and accepted, but the MCP exchange failed afterwards"
 	}
 	return []string{"wifclient: " + r.clean(msg), hint}
 }
@@ -403,7 +406,7 @@ func hintFor(code string, p tokenParams) string {
 			"WWW-Authenticate challenge with the scopes the authorization server grants this workload"
 	case "invalid_grant":
 		return "hint: the authorization server rejected the workload JWT used as the assertion (RFC 7523 §3): " +
-			"check its exp/nbf/iat, aud (the authorization server), iss, sub and jti; a rejected assertion is not retried"
+			"check its exp/nbf/iat, aud (the authorization server), iss, sub and jti; presenting the same assertion again will not help"
 	case "invalid_request":
 		return "hint: the authorization server found the token request malformed: a parameter is missing, repeated or invalid (RFC 6749 §5.2)"
 	case "unauthorized_client":

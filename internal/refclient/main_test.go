@@ -113,6 +113,34 @@ func TestMainTokenErrors(t *testing.T) {
 	}
 }
 
+// With the go-sdk's default protocol version the client first tries
+// server/discover and then falls back to initialize, so the transport
+// challenges the handler twice; the failure is sticky and the token endpoint
+// still sees one request.
+func TestMainOneTokenRequestAcrossSDKFallback(t *testing.T) {
+	for _, te := range []string{"", "invalid_grant"} {
+		f := newFake(t, func(f *fake) { f.tokenError = te })
+		res := runMainVersion(t, f, testJWT(t, "aud"), "")
+		if wantCode := map[string]int{"": 0, "invalid_grant": 1}[te]; res.code != wantCode {
+			t.Errorf("token error %q: exit %d, want %d; stderr %q", te, res.code, wantCode, res.stderr)
+		}
+		if n := len(f.tokenRequests()); n != 1 {
+			t.Errorf("token error %q: %d token requests, want 1", te, n)
+		}
+		if mcpPosts := len(f.mcpRequests()); te != "" && mcpPosts != 2 {
+			t.Errorf("token error %q: %d MCP requests, want discover and initialize", te, mcpPosts)
+		}
+	}
+}
+
+func TestMainUnsupportedProtocolVersion(t *testing.T) {
+	f := newFake(t, nil)
+	res := runMainVersion(t, f, testJWT(t, "aud"), "1999-01-01")
+	if res.code != 0 || !strings.Contains(res.stderr, `protocol version "1999-01-01" is not supported`) {
+		t.Errorf("exit %d stderr %q", res.code, res.stderr)
+	}
+}
+
 func TestMainRedactsEchoedAssertion(t *testing.T) {
 	jwt := testJWT(t, "aud")
 	f := newFake(t, func(f *fake) { f.tokenError, f.tokenErrorDesc = "invalid_grant", "bad assertion "+jwt })
@@ -422,6 +450,9 @@ func TestVariants(t *testing.T) {
 				t.Error("no request with Authorization: Token <token>")
 			}
 			assertNoSecret(t, f, testJWT(t, "aud"), res)
+			if n := len(f.tokenRequests()); n != 1 {
+				t.Errorf("%d token requests, want 1", n)
+			}
 		}},
 		{"exit-zero", invalidGrant, 0, func(t *testing.T, f *fake, _ string, res result) {
 			if !strings.Contains(res.stderr, "token request rejected by the authorization server: invalid_grant") {
