@@ -130,6 +130,35 @@ type runState struct {
 	errCh   chan time.Time
 	obs     *Observations
 	checks  []*Check
+	// envMu guards env: the stub servers' handlers read it (reject rules)
+	// while later steps still add to it.
+	envMu sync.RWMutex
+}
+
+// envSnapshot returns a copy of the environment that later steps do not change.
+func (st *runState) envSnapshot() *Env {
+	st.envMu.RLock()
+	defer st.envMu.RUnlock()
+	e := *st.env
+	e.Assertions = make(map[string]*Assertion, len(st.env.Assertions))
+	for k, v := range st.env.Assertions {
+		e.Assertions[k] = v
+	}
+	e.AssertionOrder = append([]string(nil), st.env.AssertionOrder...)
+	if st.env.Context != nil {
+		e.Context = make(map[string]any, len(st.env.Context))
+		for k, v := range st.env.Context {
+			e.Context[k] = v
+		}
+	}
+	return &e
+}
+
+// setEnv changes the environment under its lock.
+func (st *runState) setEnv(f func(e *Env)) {
+	st.envMu.Lock()
+	defer st.envMu.Unlock()
+	f(st.env)
 }
 
 // RunCase executes one case and returns its result; it never returns nil.
@@ -210,7 +239,7 @@ func (st *runState) do(ctx context.Context, step Step) error {
 		if st.as == nil {
 			return errors.New("the authorization server is not started")
 		}
-		v, err := s.JTIs.Value(st.env)
+		v, err := s.JTIs.Value(st.envSnapshot())
 		if err != nil {
 			return err
 		}
@@ -239,7 +268,7 @@ func (st *runState) startAuth(s *StartAuthServer) error {
 		rules[i] = authserver.Rule{
 			Name: r.Name, Error: r.Error, ErrorDescription: r.ErrorDescription, Status: r.Status,
 			Match: func(req *authserver.TokenRequest, claims map[string]any) (bool, error) {
-				return r.When.Match(st.env, req, claims)
+				return r.When.Match(st.envSnapshot(), req, claims)
 			},
 		}
 	}
@@ -264,10 +293,12 @@ func (st *runState) startAuth(s *StartAuthServer) error {
 		return err
 	}
 	st.as = as
-	st.env.AuthServer = AuthServerInfo{
-		URL: as.URL(), Issuer: as.URL(), TokenEndpoint: as.TokenEndpoint(),
-		MetadataURL: as.MetadataURL(), JWKSURL: as.URL() + "/jwks",
-	}
+	st.setEnv(func(e *Env) {
+		e.AuthServer = AuthServerInfo{
+			URL: as.URL(), Issuer: as.URL(), TokenEndpoint: as.TokenEndpoint(),
+			MetadataURL: as.MetadataURL(), JWKSURL: as.JWKSURL(),
+		}
+	})
 	return nil
 }
 
@@ -288,12 +319,14 @@ func (st *runState) startMCP(s *StartMCPServer) error {
 		return err
 	}
 	st.mcp = m
-	st.env.MCPServer = MCPServerInfo{URL: m.URL(), Resource: m.URL(), MetadataURL: m.MetadataURL()}
+	st.setEnv(func(e *Env) {
+		e.MCPServer = MCPServerInfo{URL: m.URL(), Resource: m.URL(), MetadataURL: m.MetadataURL()}
+	})
 	return nil
 }
 
 func (st *runState) mint(s *MintAssertion) error {
-	claims, err := s.Claims.Claims(st.env, st.now())
+	claims, err := s.Claims.Claims(st.envSnapshot(), st.now())
 	if err != nil {
 		return fmt.Errorf("assertion %q: %w", s.Name, err)
 	}
@@ -305,10 +338,12 @@ func (st *runState) mint(s *MintAssertion) error {
 	if err != nil {
 		return fmt.Errorf("assertion %q: %w", s.Name, err)
 	}
-	if _, dup := st.env.Assertions[s.Name]; !dup {
-		st.env.AssertionOrder = append(st.env.AssertionOrder, s.Name)
-	}
-	st.env.Assertions[s.Name] = &Assertion{Name: s.Name, Alg: s.Alg, Token: tok, Claims: decoded}
+	st.setEnv(func(e *Env) {
+		if _, dup := e.Assertions[s.Name]; !dup {
+			e.AssertionOrder = append(e.AssertionOrder, s.Name)
+		}
+		e.Assertions[s.Name] = &Assertion{Name: s.Name, Alg: s.Alg, Token: tok, Claims: decoded}
+	})
 	return nil
 }
 
@@ -316,7 +351,7 @@ func (st *runState) launch(ctx context.Context, s *LaunchClient) error {
 	if st.mcp == nil {
 		return errors.New("the MCP server is not started")
 	}
-	v, err := s.Context.Value(st.env)
+	v, err := s.Context.Value(st.envSnapshot())
 	if err != nil {
 		return fmt.Errorf("context: %w", err)
 	}
@@ -329,7 +364,7 @@ func (st *runState) launch(ctx context.Context, s *LaunchClient) error {
 		full[k] = val
 	}
 	full["name"] = st.c.Scenario
-	st.env.Context = full
+	st.setEnv(func(e *Env) { e.Context = full })
 	ctxJSON, err := json.Marshal(full)
 	if err != nil {
 		return fmt.Errorf("context: %w", err)

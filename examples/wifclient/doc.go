@@ -15,7 +15,8 @@
 // exits 1. With -bug NAME it breaks one behaviour on purpose, so a
 // conformance suite can be shown to catch it:
 //
-//	wifdsl run scenarios.hcl --client "go run ./examples/wifclient -bug retry"
+//	go build -o wifclient ./examples/wifclient
+//	wifdsl run scenarios.hcl --client "./wifclient -bug retry"
 //
 // The variants are documented in package
 // github.com/wifdsl/wifdsl/internal/refclient, which holds the whole client.

@@ -64,7 +64,7 @@ Exit status: 0 when every check passes, 1 when any check fails or warns,
 	fl.StringVarP(&f.outDir, "output", "o", "", "write a results directory per case (checks.json, stdout.txt, stderr.txt) under DIR")
 	fl.BoolVar(&f.showSecrets, "show-secrets", false, "do not redact assertions and access tokens in output and results")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "more detail in text output")
-	fl.IntVarP(&f.parallel, "jobs", "j", 1, "how many cases run at once")
+	fl.IntVarP(&f.parallel, "jobs", "j", engine.DefaultParallel(), "how many cases run at once (default: the number of CPUs)")
 	return cmd
 }
 

@@ -77,7 +77,8 @@ type JWTBearerConfig struct {
 // JWTBearerHandler is an auth.OAuthHandler that obtains an MCP access token
 // with the JWT-bearer authorization grant (RFC 7523 §2.1), discovering the
 // token endpoint through protected resource metadata (RFC 9728) and
-// authorization server metadata (RFC 8414). It is safe for concurrent use.
+// authorization server metadata (RFC 8414). Create one with
+// NewJWTBearerHandler; it is safe for concurrent use.
 type JWTBearerHandler struct {
 	cfg  JWTBearerConfig
 	http *http.Client

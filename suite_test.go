@@ -1,0 +1,183 @@
+package wifdsl_test
+
+import (
+	"context"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/wifdsl/wifdsl"
+	"github.com/wifdsl/wifdsl/dsl"
+	"github.com/wifdsl/wifdsl/engine"
+	"github.com/wifdsl/wifdsl/internal/testclient"
+)
+
+func TestMain(m *testing.M) {
+	testclient.MaybeRun()
+	os.Exit(m.Run())
+}
+
+var rejectionCases = []string{
+	"expired-assertion", "wrong-audience", "rejected-subject", "replayed-jti",
+	"rejected-scope", "invalid-request", "unauthorized-client",
+}
+
+var allCases = append([]string{"happy-path"}, rejectionCases...)
+
+// tripped maps case → the ids of the checks that did not succeed.
+type tripped map[string][]string
+
+func onCases(cases []string, ids ...string) tripped {
+	t := tripped{}
+	for _, c := range cases {
+		t[c] = append(t[c], ids...)
+	}
+	return t
+}
+
+func (t tripped) plus(o tripped) tripped {
+	out := tripped{}
+	for _, m := range []tripped{t, o} {
+		for c, ids := range m {
+			out[c] = append(out[c], ids...)
+		}
+	}
+	return out
+}
+
+// noToken is what follows when the happy path gets no access token.
+var noToken = []string{"wif-bearer-header", "wif-mcp-access", "wif-client-exit-success"}
+
+// scopeMisreported is what follows in rejected-scope when the authorization
+// server answers the client's malformed request before the scope rule.
+var scopeMisreported = onCases([]string{"rejected-scope"}, "wif-scope-error-distinct")
+
+// suiteMatrix is the proof of every check both ways: the conformant client
+// ("") trips nothing, and each broken variant trips its target check plus
+// only what follows from it (e.g. a malformed token request earns no
+// token, so the MCP checks of the happy path fail too).
+var suiteMatrix = map[string]tripped{
+	"":               {},
+	"retry":          onCases(rejectionCases, "wif-no-retry"),
+	"grant-fallback": onCases(rejectionCases, "wif-no-grant-fallback"),
+	"hang":           onCases(rejectionCases, "wif-fails-fast"),
+	"exit-zero":      onCases(rejectionCases, "wif-exit-nonzero"),
+	"vague":          onCases(rejectionCases, "wif-error-surfaced").plus(scopeMisreported),
+	"scope-as-grant": onCases([]string{"rejected-scope", "invalid-request", "unauthorized-client"}, "wif-error-surfaced").plus(scopeMisreported),
+	"no-resource":    onCases([]string{"happy-path"}, "wif-resource-indicator"),
+	"token-in-query": onCases([]string{"happy-path"}, "wif-token-not-in-query"),
+	"leak":           onCases(allCases, "wif-no-secret-leak"),
+	"self-assertion": onCases([]string{"happy-path"}, append([]string{"wif-assertion-verbatim"}, noToken...)...).plus(scopeMisreported),
+	"json-body": onCases([]string{"happy-path"}, append([]string{"wif-token-request-form", "wif-grant-type",
+		"wif-assertion-verbatim", "wif-resource-indicator"}, noToken...)...).plus(scopeMisreported),
+	"get-request": onCases([]string{"happy-path"}, append([]string{"wif-token-request-post", "wif-token-request-form",
+		"wif-grant-type", "wif-assertion-verbatim", "wif-resource-indicator"}, noToken...)...).plus(scopeMisreported),
+	"client-credentials": onCases([]string{"happy-path"}, append([]string{"wif-grant-type", "wif-assertion-verbatim"}, noToken...)...).plus(scopeMisreported),
+	"repeated-params":    onCases([]string{"happy-path"}, append([]string{"wif-no-repeated-params"}, noToken...)...).plus(scopeMisreported),
+	"no-discovery":       onCases([]string{"happy-path"}, "wif-discovery"),
+	"register":           onCases([]string{"happy-path"}, "wif-no-registration"),
+	"no-bearer":          onCases([]string{"happy-path"}, noToken...),
+	"hang-success":       onCases([]string{"happy-path"}, "wif-client-exit-success"),
+}
+
+func builtinPlan(t testing.TB) *engine.Plan {
+	t.Helper()
+	p := dsl.NewParser()
+	f, diags := p.ParseSource(wifdsl.BuiltinSuiteName, wifdsl.BuiltinSuite)
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	plan, diags := dsl.Compile([]*hcl.File{f})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	return plan
+}
+
+func runSuite(t testing.TB, bug string) *engine.Result {
+	t.Helper()
+	res, err := engine.Run(context.Background(), builtinPlan(t), engine.Options{
+		Command:  testclient.Command(bug),
+		Parallel: 8,
+		Timeout:  8 * time.Second,
+		FailFast: time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func TestBuiltinSuiteProvesEveryCheckBothWays(t *testing.T) {
+	covered := map[string]bool{}
+	for _, bug := range sortedBugs() {
+		want := suiteMatrix[bug]
+		t.Run("bug="+bug, func(t *testing.T) {
+			res := runSuite(t, bug)
+			got := tripped{}
+			for _, c := range res.Cases {
+				if c.Error != "" {
+					t.Errorf("%s: harness error: %s", c.Case, c.Error)
+				}
+				for _, ch := range c.Checks {
+					if ch.Status != engine.StatusSuccess {
+						got[c.Case] = append(got[c.Case], ch.ID)
+					}
+				}
+			}
+			for _, c := range allCases {
+				g, w := sorted(got[c]), sorted(want[c])
+				if strings.Join(g, ",") != strings.Join(w, ",") {
+					t.Errorf("case %s: tripped %v, want %v", c, g, w)
+					for _, cr := range res.Cases {
+						if cr.Case == c {
+							for _, e := range cr.Observations.Timeline() {
+								t.Logf("  %v %s", e.At, e.Text)
+							}
+							t.Logf("  stderr: %s", cr.Observations.Client.Stderr)
+						}
+					}
+				}
+			}
+			if bug == "" && !res.OK() {
+				t.Errorf("the conformant client does not pass the suite")
+			}
+		})
+		for _, ids := range want {
+			for _, id := range ids {
+				covered[id] = true
+			}
+		}
+	}
+	// Every check of the suite is tripped by some broken variant.
+	res := builtinPlan(t)
+	for _, c := range res.Cases() {
+		for _, s := range c.Steps {
+			if ev, ok := s.(*engine.Evaluate); ok {
+				for _, ch := range ev.Checks {
+					if !covered[ch.ID] {
+						t.Errorf("check %s is tripped by no broken client", ch.ID)
+					}
+				}
+			}
+		}
+	}
+}
+
+func sortedBugs() []string {
+	var out []string
+	for b := range suiteMatrix {
+		out = append(out, b)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func sorted(s []string) []string {
+	out := append([]string{}, s...)
+	sort.Strings(out)
+	return out
+}
