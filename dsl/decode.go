@@ -15,6 +15,8 @@ type Config struct {
 	CheckSets        map[string]*CheckSet
 	Scenarios        []*Scenario
 
+	Variables map[string]*Variable
+
 	ctx     *hcl.EvalContext
 	sources map[string][]byte
 }
@@ -107,32 +109,34 @@ type ref struct {
 }
 
 // Decode checks the structure of files and the references between blocks.
+// The files form one configuration: a scenario may be spread over several
+// of them.
 func Decode(files []*hcl.File) (*Config, hcl.Diagnostics) {
+	return DecodeWith(files, Options{})
+}
+
+// DecodeWith is Decode with options, such as variable values.
+func DecodeWith(files []*hcl.File, opts Options) (*Config, hcl.Diagnostics) {
 	cfg := &Config{
 		Requirements: map[string]*Requirement{},
 		CheckSets:    map[string]*CheckSet{},
-		ctx:          newRootContext(Functions()),
 		sources:      map[string][]byte{},
 	}
-	var diags hcl.Diagnostics
-	scenarioRanges := map[string]hcl.Range{}
 	for _, f := range files {
 		if r := f.Body.MissingItemRange(); r.Filename != "" {
 			cfg.sources[r.Filename] = f.Bytes
 		}
-		content, ds := f.Body.Content(fileSchema)
-		diags = append(diags, ds...)
-		if content == nil {
-			continue
-		}
+	}
+	body, diags := cfg.prepare(files, opts)
+	content, ds := body.Content(fileSchema)
+	diags = append(diags, ds...)
+	scenarios := map[string]*Scenario{}
+	if content != nil {
 		for _, b := range content.Blocks {
 			switch b.Type {
 			case "requirement":
 				r, ds := cfg.decodeRequirement(b)
 				diags = append(diags, ds...)
-				if r == nil {
-					continue
-				}
 				if prev, dup := cfg.Requirements[r.ID]; dup {
 					diags = append(diags, duplicate("requirement", r.ID, b.LabelRanges[0], prev.DeclRange))
 					continue
@@ -150,11 +154,11 @@ func Decode(files []*hcl.File) (*Config, hcl.Diagnostics) {
 			case "scenario":
 				s, ds := cfg.decodeScenario(b)
 				diags = append(diags, ds...)
-				if prev, dup := scenarioRanges[s.Name]; dup {
-					diags = append(diags, duplicate("scenario", s.Name, b.LabelRanges[0], prev))
+				if prev, ok := scenarios[s.Name]; ok {
+					diags = append(diags, mergeScenario(prev, s)...)
 					continue
 				}
-				scenarioRanges[s.Name] = b.DefRange
+				scenarios[s.Name] = s
 				cfg.Scenarios = append(cfg.Scenarios, s)
 			}
 		}
@@ -174,6 +178,94 @@ func Decode(files []*hcl.File) (*Config, hcl.Diagnostics) {
 		})
 	}
 	return cfg, diags
+}
+
+// mergeScenario adds a later block of the same scenario (typically from
+// another file) to the first: cases, checks, assertions and reject rules
+// add up; an attribute may be set only once.
+func mergeScenario(into, from *Scenario) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	conflict := func(what string, at, prev hcl.Range) {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  fmt.Sprintf("Scenario %q sets %s twice", into.Name, what),
+			Detail:   fmt.Sprintf("The scenario %q is spread over several blocks and %s is already set at %s. Set it in one place.", into.Name, what, prev),
+			Subject:  at.Ptr(),
+			Context:  prev.Ptr(),
+		})
+	}
+	if from.Extension != "" {
+		if into.Extension != "" {
+			conflict("extension", from.DeclRange, into.DeclRange)
+		}
+		into.Extension = from.Extension
+	}
+	if from.ProtocolVersion != "" {
+		if into.ProtocolVersion != "" {
+			conflict("protocol_version", from.DeclRange, into.DeclRange)
+		}
+		into.ProtocolVersion = from.ProtocolVersion
+	}
+	ib, fb := into.Body, from.Body
+	for name, a := range fb.Attrs {
+		if prev, ok := ib.Attrs[name]; ok {
+			conflict(fmt.Sprintf("%q", name), a.NameRange, prev.NameRange)
+			continue
+		}
+		ib.Attrs[name] = a
+	}
+	mergeServer := func(into **ServerDef, from *ServerDef, kind string) {
+		if from == nil {
+			return
+		}
+		if *into == nil {
+			*into = from
+			return
+		}
+		for name, a := range from.Attrs {
+			if prev, ok := (*into).Attrs[name]; ok {
+				conflict(fmt.Sprintf("%s.%s", kind, name), a.NameRange, prev.NameRange)
+				continue
+			}
+			(*into).Attrs[name] = a
+		}
+		for _, r := range from.Rules {
+			for _, prev := range (*into).Rules {
+				if prev.Name == r.Name {
+					diags = append(diags, duplicate("reject rule", r.Name, r.DeclRange, prev.DeclRange))
+				}
+			}
+			(*into).Rules = append((*into).Rules, r)
+		}
+	}
+	mergeServer(&ib.AuthServer, fb.AuthServer, "auth_server")
+	mergeServer(&ib.MCPServer, fb.MCPServer, "mcp_server")
+	for _, a := range fb.Assertions {
+		for _, prev := range ib.Assertions {
+			if prev.Name == a.Name {
+				diags = append(diags, duplicate("assertion", a.Name, a.DeclRange, prev.DeclRange))
+			}
+		}
+		ib.Assertions = append(ib.Assertions, a)
+	}
+	for _, c := range fb.Checks {
+		for _, prev := range ib.Checks {
+			if prev.ID == c.ID {
+				diags = append(diags, duplicate("check", c.ID, c.DeclRange, prev.DeclRange))
+			}
+		}
+		ib.Checks = append(ib.Checks, c)
+	}
+	ib.CheckSets = append(ib.CheckSets, fb.CheckSets...)
+	for _, c := range from.Cases {
+		for _, prev := range into.Cases {
+			if prev.Name == c.Name {
+				diags = append(diags, duplicate("case", c.Name, c.DeclRange, prev.DeclRange))
+			}
+		}
+		into.Cases = append(into.Cases, c)
+	}
+	return diags
 }
 
 func duplicate(kind, name string, at, prev hcl.Range) *hcl.Diagnostic {
