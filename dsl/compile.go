@@ -209,7 +209,9 @@ func (cfg *Config) compileCase(s *Scenario, cd *CaseDef) (*engine.Case, hcl.Diag
 	for _, a := range m.contexts {
 		diags = append(diags, checkLate(a.Expr, lateCtx, "an object", cty.DynamicPseudoType)...)
 	}
-	c.Steps = append(c.Steps, &engine.LaunchClient{Context: &contextValue{cfg: cfg, exprs: m.contexts}}, &engine.Observe{})
+	preview := cfg.ctx.NewChild()
+	preview.Variables = placeholderEnvVariables(s.Name, cd.Name, names, false)
+	c.Steps = append(c.Steps, &engine.LaunchClient{Context: &contextValue{cfg: cfg, exprs: m.contexts, preview: preview}}, &engine.Observe{})
 	checks, ds := cfg.compileChecks(s, cd, lateCtx)
 	diags = append(diags, ds...)
 	c.Steps = append(c.Steps, &engine.Evaluate{Checks: checks})
@@ -436,6 +438,9 @@ func (cfg *Config) compileChecks(s *Scenario, cd *CaseDef, lateCtx *hcl.EvalCont
 			continue
 		}
 		seen[d.ID] = d
+		if d.Condition == nil {
+			continue // reported by Decode: the condition is required
+		}
 		diags = append(diags, checkLate(d.Condition, checkCtx, "a bool", cty.Bool)...)
 		if d.ErrorMessage != nil {
 			diags = append(diags, checkLate(d.ErrorMessage, checkCtx, "a string", cty.String)...)
@@ -632,8 +637,26 @@ func (l *lateValue) String() string { return l.cfg.source(l.expr.Range()) }
 
 // contextValue merges the scenario's and the case's context objects.
 type contextValue struct {
-	cfg   *Config
-	exprs []*hcl.Attribute
+	cfg     *Config
+	exprs   []*hcl.Attribute
+	preview *hcl.EvalContext
+}
+
+// Preview renders each context key as an author would read it before a
+// run: server URLs on placeholder ports, assertions by name.
+func (c *contextValue) Preview() map[string]string {
+	out := map[string]string{}
+	for _, a := range c.exprs {
+		v, diags := a.Expr.Value(c.preview)
+		if diags.HasErrors() || v.IsNull() || !(v.Type().IsObjectType() || v.Type().IsMapType()) {
+			continue
+		}
+		for it := v.ElementIterator(); it.Next(); {
+			k, e := it.Element()
+			out[k.AsString()] = renderValue(e, 200)
+		}
+	}
+	return out
 }
 
 func (c *contextValue) Value(env *engine.Env) (any, error) {

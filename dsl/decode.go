@@ -27,6 +27,7 @@ type Requirement struct {
 	Level     engine.Level
 	Text      string
 	Ref       string
+	Tags      []string
 	DeclRange hcl.Range
 }
 
@@ -296,6 +297,11 @@ func (cfg *Config) decodeRequirement(b *hcl.Block) (*Requirement, hcl.Diagnostic
 		s, ds := evalString(a, cfg.ctx)
 		diags = append(diags, ds...)
 		r.Ref = s
+	}
+	if a := content.Attributes["tags"]; a != nil {
+		tags, ds := evalStringList(a, cfg.ctx)
+		diags = append(diags, ds...)
+		r.Tags = tags
 	}
 	return r, diags
 }

@@ -109,9 +109,13 @@ func placeholderEnvVariables(scenario, caseName string, assertionNames []string,
 	const ms = "http://127.0.0.1:MCP_PORT"
 	assertions := map[string]cty.Value{}
 	for _, n := range assertionNames {
+		token := cty.UnknownVal(cty.String)
+		if !unknownURLs {
+			token = cty.StringVal("<assertion " + n + ">")
+		}
 		assertions[n] = cty.ObjectVal(map[string]cty.Value{
 			"name": cty.StringVal(n), "alg": cty.UnknownVal(cty.String),
-			"token": cty.UnknownVal(cty.String), "claims": cty.DynamicVal,
+			"token": token, "claims": cty.DynamicVal,
 		})
 	}
 	return map[string]cty.Value{

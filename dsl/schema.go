@@ -18,6 +18,7 @@ var requirementSchema = &hcl.BodySchema{
 		{Name: "level", Required: true},
 		{Name: "text", Required: true},
 		{Name: "ref"},
+		{Name: "tags"},
 	},
 }
 

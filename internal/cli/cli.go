@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
+
+	"github.com/spf13/pflag"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/spf13/cobra"
@@ -45,7 +48,7 @@ func Main() int {
 // Run runs the command line with args and returns the exit code.
 func Run(args []string, stdout, stderr io.Writer) int {
 	root := NewRoot(stdout, stderr)
-	root.SetArgs(args)
+	root.SetArgs(normalizeArgs(root, args))
 	err := root.Execute()
 	if err == nil {
 		return ExitOK
@@ -60,6 +63,39 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	// cobra's own errors: unknown flags, commands, wrong arguments.
 	fmt.Fprintf(stderr, "wifdsl: %v\nRun 'wifdsl --help' for usage.\n", err)
 	return ExitUsage
+}
+
+// normalizeArgs accepts Go-style single-dash long flags (-json, -check,
+// -diff) by rewriting them to the double-dash form cobra parses. Arguments
+// of the reference client and anything after "--" are left alone.
+func normalizeArgs(root *cobra.Command, args []string) []string {
+	if len(args) > 0 && args[0] == "reference-client" {
+		return args
+	}
+	long := map[string]bool{}
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		c.Flags().VisitAll(func(f *pflag.Flag) { long[f.Name] = true })
+		c.PersistentFlags().VisitAll(func(f *pflag.Flag) { long[f.Name] = true })
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(root)
+	out := make([]string, 0, len(args))
+	for i, a := range args {
+		if a == "--" {
+			return append(out, args[i:]...)
+		}
+		if len(a) > 2 && a[0] == '-' && a[1] != '-' {
+			name, _, _ := strings.Cut(a[1:], "=")
+			if len(name) > 1 && long[name] {
+				a = "-" + a
+			}
+		}
+		out = append(out, a)
+	}
+	return out
 }
 
 // NewRoot builds the command tree.
@@ -79,7 +115,14 @@ hang, fail silently or leak secrets.`,
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.AddCommand(newRunCmd(stdout, stderr), newReferenceClientCmd(stdout, stderr))
+	root.AddCommand(
+		newRunCmd(stdout, stderr),
+		newValidateCmd(stdout, stderr),
+		newFmtCmd(stdout, stderr),
+		newListCmd(stdout, stderr),
+		newPlanCmd(stdout, stderr),
+		newReferenceClientCmd(stdout, stderr),
+	)
 	return root
 }
 

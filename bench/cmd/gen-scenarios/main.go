@@ -1,0 +1,38 @@
+// Command gen-scenarios writes a scenario file with N generated scenarios
+// (bench/gen) for the compile-speed benchmark.
+//
+//	go run ./bench/cmd/gen-scenarios -n 1000 -o /tmp/gen-1000.hcl
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/wifdsl/wifdsl/bench/gen"
+)
+
+func main() {
+	n := flag.Int("n", 1000, "number of scenarios")
+	out := flag.String("o", "-", "output file (- for stdout)")
+	flag.Parse()
+	if *n < 1 {
+		fmt.Fprintln(os.Stderr, "gen-scenarios: -n must be at least 1")
+		os.Exit(2)
+	}
+	var w io.Writer = os.Stdout
+	if *out != "-" {
+		f, err := os.Create(*out)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "gen-scenarios:", err)
+			os.Exit(2)
+		}
+		defer f.Close()
+		w = f
+	}
+	if err := gen.Write(w, gen.Options{Scenarios: *n}); err != nil {
+		fmt.Fprintln(os.Stderr, "gen-scenarios:", err)
+		os.Exit(2)
+	}
+}

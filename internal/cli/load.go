@@ -1,0 +1,142 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/spf13/cobra"
+	"github.com/wifdsl/wifdsl"
+	"github.com/wifdsl/wifdsl/dsl"
+	"github.com/wifdsl/wifdsl/engine"
+)
+
+// varFlag adds --var NAME=VALUE to cmd.
+func varFlag(cmd *cobra.Command, vars *[]string) {
+	cmd.Flags().StringArrayVar(vars, "var", nil, "set a scenario variable: --var NAME=VALUE (repeatable)")
+}
+
+func parseVars(vars []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, v := range vars {
+		name, value, ok := strings.Cut(v, "=")
+		if !ok || name == "" {
+			return nil, fmt.Errorf("--var takes NAME=VALUE, not %q", v)
+		}
+		out[name] = value
+	}
+	return out, nil
+}
+
+// compiled is the outcome of the load stages, whatever they found.
+type compiled struct {
+	parser *dsl.Parser
+	cfg    *dsl.Config
+	plan   *engine.Plan
+	diags  hcl.Diagnostics
+}
+
+// compile runs parse, decode and compile over paths (or the built-in
+// suite) and keeps the diagnostics of every stage.
+func compile(paths []string, opts dsl.Options) *compiled {
+	c := &compiled{parser: dsl.NewParser()}
+	var files []*hcl.File
+	if len(paths) == 0 {
+		f, ds := c.parser.ParseSource(wifdsl.BuiltinSuiteName, wifdsl.BuiltinSuite)
+		c.diags = append(c.diags, ds...)
+		if f != nil {
+			files = append(files, f)
+		}
+	} else {
+		files, c.diags = c.parser.ParsePaths(paths)
+	}
+	if c.diags.HasErrors() {
+		return c
+	}
+	cfg, ds := dsl.DecodeWith(files, opts)
+	c.diags = append(c.diags, ds...)
+	c.cfg = cfg
+	// Compile even after decode errors, so one pass reports as much as it
+	// can; the plan is only kept when there are no errors at all.
+	plan, ds := cfg.Compile()
+	c.diags = append(c.diags, ds...)
+	if !c.diags.HasErrors() {
+		c.plan = plan
+	}
+	return c
+}
+
+// loadWith compiles and prints diagnostics; errors give exit code 2.
+func loadWith(paths []string, opts dsl.Options, stderr io.Writer) (*compiled, error) {
+	c := compile(paths, opts)
+	writeDiags(stderr, c.parser, c.diags)
+	if c.diags.HasErrors() {
+		return nil, exitCode(ExitUsage, fmt.Errorf("%d error(s) in the scenario files", countErrors(c.diags)))
+	}
+	return c, nil
+}
+
+// jsonDiagnostic is one diagnostic in -json output.
+type jsonDiagnostic struct {
+	Severity string     `json:"severity"`
+	Summary  string     `json:"summary"`
+	Detail   string     `json:"detail,omitempty"`
+	Range    *jsonRange `json:"range,omitempty"`
+	Snippet  string     `json:"snippet,omitempty"`
+}
+
+type jsonRange struct {
+	Filename string  `json:"filename"`
+	Start    jsonPos `json:"start"`
+	End      jsonPos `json:"end"`
+}
+
+type jsonPos struct {
+	Line   int `json:"line"`
+	Column int `json:"column"`
+	Byte   int `json:"byte"`
+}
+
+func toJSONDiags(p *dsl.Parser, diags hcl.Diagnostics) []jsonDiagnostic {
+	out := []jsonDiagnostic{}
+	files := p.Files()
+	for _, d := range diags {
+		jd := jsonDiagnostic{Summary: d.Summary, Detail: d.Detail, Severity: "error"}
+		if d.Severity == hcl.DiagWarning {
+			jd.Severity = "warning"
+		}
+		if d.Subject != nil {
+			r := d.Subject
+			jd.Range = &jsonRange{
+				Filename: r.Filename,
+				Start:    jsonPos{r.Start.Line, r.Start.Column, r.Start.Byte},
+				End:      jsonPos{r.End.Line, r.End.Column, r.End.Byte},
+			}
+			if f := files[r.Filename]; f != nil {
+				jd.Snippet = lineOf(f.Bytes, r.Start.Line)
+			}
+		}
+		out = append(out, jd)
+	}
+	return out
+}
+
+func lineOf(src []byte, line int) string {
+	lines := strings.Split(string(src), "\n")
+	if line < 1 || line > len(lines) {
+		return ""
+	}
+	l := lines[line-1]
+	if len(l) > 400 {
+		l = l[:400] + "…"
+	}
+	return l
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
