@@ -34,6 +34,8 @@ const (
 	bugFork              bug = "fork"
 	bugFlood             bug = "flood"
 	bugHammer            bug = "hammer"
+	bugIgnoreScope       bug = "ignore-scope"
+	bugNoProtocolVersion bug = "no-protocol-version"
 )
 
 // bugDescriptions is the one list of variants; Bugs and DescribeBug read it.
@@ -61,6 +63,8 @@ var bugDescriptions = map[bug]string{
 	bugFork:              "leaves a child `sleep 300` running in its process group holding stdout (hostile)",
 	bugFlood:             "writes 300 MiB to stdout before running (hostile)",
 	bugHammer:            "sends 10,000 token requests as fast as it can, then fails (hostile)",
+	bugIgnoreScope:       "ignores the scope of the WWW-Authenticate challenge (trips examples/scenarios/challenge-scope.hcl)",
+	bugNoProtocolVersion: "strips the MCP-Protocol-Version header from MCP requests (trips examples/scenarios/protocol-version.hcl)",
 }
 
 // Bugs returns the names accepted by -bug, sorted.

@@ -77,6 +77,10 @@
 //     workload JWT was rejected". Trips wif-scope-error-distinct (and
 //     wif-error-surfaced when the real code is invalid_scope).
 //   - no-resource: omits the resource parameter. Trips wif-resource-indicator.
+//   - ignore-scope: ignores the scope of the WWW-Authenticate challenge.
+//     Trips the check in examples/scenarios/challenge-scope.hcl.
+//   - no-protocol-version: strips the MCP-Protocol-Version header from MCP
+//     requests. Trips the check in examples/scenarios/protocol-version.hcl.
 //   - token-in-query: also appends ?access_token=<token> to every MCP request
 //     URL, keeping the Authorization header. Trips wif-token-not-in-query.
 //   - leak: prints the assertion and the access token (the assertion alone

@@ -277,6 +277,9 @@ func (h *JWTBearerHandler) authorize(ctx context.Context, req *http.Request, res
 	}
 
 	p := tokenParams{assertion: h.cfg.Assertion, resource: prm.Resource, scope: ch.scope}
+	if h.variant == bugIgnoreScope {
+		p.scope = ""
+	}
 	if p.scope == "" && len(h.cfg.Scopes) > 0 {
 		p.scope = strings.Join(h.cfg.Scopes, " ")
 	}

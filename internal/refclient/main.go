@@ -229,6 +229,8 @@ func (r *run) session(ctx context.Context, h *JWTBearerHandler) (string, error) 
 		rt = tokenInQuery{base: rt}
 	case bugNoBearer:
 		rt = nonBearerScheme{base: rt}
+	case bugNoProtocolVersion:
+		rt = noProtocolVersion{base: rt}
 	}
 	client := mcp.NewClient(&mcp.Implementation{Name: "wifdsl-refclient", Version: "1.0.0"},
 		&mcp.ClientOptions{Capabilities: &mcp.ClientCapabilities{}})

@@ -220,8 +220,8 @@ func TestMainContextErrors(t *testing.T) {
 func TestBugsListAndDocs(t *testing.T) {
 	want := []string{
 		"client-credentials", "crash", "exit-zero", "flood", "fork", "get-request", "grant-fallback",
-		"hammer", "hang", "hang-start", "hang-success", "json-body", "leak", "no-bearer",
-		"no-discovery", "no-resource", "register", "repeated-params", "retry", "scope-as-grant",
+		"hammer", "hang", "hang-start", "hang-success", "ignore-scope", "json-body", "leak", "no-bearer",
+		"no-discovery", "no-protocol-version", "no-resource", "register", "repeated-params", "retry", "scope-as-grant",
 		"self-assertion", "token-in-query", "vague",
 	}
 	if got := Bugs(); !slices.Equal(got, want) {

@@ -48,3 +48,17 @@ func bearerToken(req *http.Request) (string, bool) {
 	}
 	return tok, true
 }
+
+// noProtocolVersion is the http.RoundTripper of the no-protocol-version
+// variant: it removes the MCP-Protocol-Version header the SDK sets.
+type noProtocolVersion struct{ base http.RoundTripper }
+
+// RoundTrip implements http.RoundTripper.
+func (t noProtocolVersion) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Header.Get("MCP-Protocol-Version") == "" {
+		return t.base.RoundTrip(req)
+	}
+	r := req.Clone(req.Context())
+	r.Header.Del("MCP-Protocol-Version")
+	return t.base.RoundTrip(r)
+}
