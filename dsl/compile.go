@@ -2,6 +2,7 @@ package dsl
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -207,7 +208,7 @@ func (cfg *Config) compileCase(s *Scenario, cd *CaseDef) (*engine.Case, hcl.Diag
 		c.Steps = append(c.Steps, &engine.MarkSeen{JTIs: &lateValue{cfg: cfg, expr: a.Expr}})
 	}
 	for _, a := range m.contexts {
-		diags = append(diags, checkLate(a.Expr, lateCtx, "an object", cty.DynamicPseudoType)...)
+		diags = append(diags, checkLateShape(a.Expr, lateCtx, "an object", isObjectLike)...)
 	}
 	preview := cfg.ctx.NewChild()
 	preview.Variables = placeholderEnvVariables(s.Name, cd.Name, names, false)
@@ -348,10 +349,14 @@ func (cfg *Config) compileAssertion(scenario, caseName string, a *AssertionDef, 
 		}
 	}
 	if at := a.Attrs["audience"]; at != nil {
-		diags = append(diags, checkLate(at.Expr, lateCtx, "a string or a list of strings", cty.DynamicPseudoType)...)
+		diags = append(diags, checkLateShape(at.Expr, lateCtx, "a string or a list of strings", func(t cty.Type) bool {
+			_, errS := convert.Convert(cty.UnknownVal(t), cty.String)
+			_, errL := convert.Convert(cty.UnknownVal(t), cty.List(cty.String))
+			return errS == nil || errL == nil
+		})...)
 	}
 	if at := a.Attrs["claims"]; at != nil {
-		diags = append(diags, checkLate(at.Expr, lateCtx, "an object", cty.DynamicPseudoType)...)
+		diags = append(diags, checkLateShape(at.Expr, lateCtx, "an object", isObjectLike)...)
 	}
 	for _, k := range []string{"expires_in", "issued_at", "not_before"} {
 		if at := a.Attrs[k]; at != nil {
@@ -375,10 +380,56 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+func isObjectLike(t cty.Type) bool {
+	return t == cty.DynamicPseudoType || t.IsObjectType() || t.IsMapType()
+}
+
+// checkLateShape is checkLate for a value whose type is accepted by ok.
+func checkLateShape(expr hcl.Expression, ctx *hcl.EvalContext, want string, ok func(cty.Type) bool) hcl.Diagnostics {
+	v, diags := expr.Value(ctx)
+	diags = suggestFunctions(diags, ctx)
+	if diags.HasErrors() || v.IsNull() || v.Type() == cty.DynamicPseudoType || ok(v.Type()) {
+		return diags
+	}
+	return append(diags, &hcl.Diagnostic{
+		Severity:    hcl.DiagError,
+		Summary:     "Incorrect value type",
+		Detail:      fmt.Sprintf("This expression must produce %s; it produces %s.", want, v.Type().FriendlyName()),
+		Subject:     expr.Range().Ptr(),
+		Expression:  expr,
+		EvalContext: ctx,
+	})
+}
+
+// suggestFunctions adds "Did you mean …?" to unknown-function errors.
+func suggestFunctions(diags hcl.Diagnostics, ctx *hcl.EvalContext) hcl.Diagnostics {
+	for _, d := range diags {
+		if d.Summary != "Call to unknown function" || strings.Contains(d.Detail, "Did you mean") {
+			continue
+		}
+		var name string
+		if _, err := fmt.Sscanf(d.Detail, "There is no function named %q.", &name); err != nil {
+			continue
+		}
+		var known []string
+		for c := ctx; c != nil; c = c.Parent() {
+			for n := range c.Functions {
+				known = append(known, n)
+			}
+		}
+		sort.Strings(known)
+		if s := nameSuggestion(name, known); s != "" {
+			d.Detail += fmt.Sprintf(" Did you mean %q?", s)
+		}
+	}
+	return diags
+}
+
 // checkLate evaluates a late expression against unknown placeholders to
 // find unknown variables, unknown functions and type errors before a run.
 func checkLate(expr hcl.Expression, ctx *hcl.EvalContext, want string, ty cty.Type) hcl.Diagnostics {
 	v, diags := expr.Value(ctx)
+	diags = suggestFunctions(diags, ctx)
 	if diags.HasErrors() {
 		return diags
 	}

@@ -15,6 +15,7 @@ import (
 // evalValue evaluates an attribute's expression, requiring a known value.
 func evalValue(a *hcl.Attribute, ctx *hcl.EvalContext) (cty.Value, hcl.Diagnostics) {
 	v, diags := a.Expr.Value(ctx)
+	diags = suggestFunctions(diags, ctx)
 	if diags.HasErrors() {
 		return cty.NilVal, diags
 	}

@@ -1,0 +1,6 @@
+checkset "a" {
+  checks = [checkset.b]
+}
+checkset "b" {
+  checks = [checkset.a]
+}

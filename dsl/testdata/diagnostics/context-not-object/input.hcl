@@ -1,0 +1,3 @@
+scenario "s" {
+  context = "client_id"
+}

@@ -1,0 +1,15 @@
+checkset "set" {
+  check "a" { condition = true }
+}
+scenario "s" {
+  assertion "workload" {
+    issuer   = "https://idp.test"
+    subject  = "agent"
+    audience = auth_server.token_endpoint
+  }
+  context = { valid_jwt = assertion.workload.token }
+  case "c" {
+    checks = [checkset.set]
+    check "a" { condition = false }
+  }
+}

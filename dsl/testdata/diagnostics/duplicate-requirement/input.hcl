@@ -1,0 +1,8 @@
+requirement "r" {
+  level = MUST
+  text  = "a"
+}
+requirement "r" {
+  level = MUST
+  text  = "b"
+}

@@ -1,0 +1,4 @@
+function "length" {
+  params = [x]
+  result = 1
+}

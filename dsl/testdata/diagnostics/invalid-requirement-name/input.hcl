@@ -1,0 +1,4 @@
+requirement "has space" {
+  level = MUST
+  text  = "t"
+}

@@ -1,0 +1,4 @@
+requirement "rÿ" {
+  level = MUST
+  text = "t"
+}

@@ -1,0 +1,11 @@
+scenario "s" {
+  assertion "workload" {
+    issuer   = "https://idp.test"
+    subject  = "agent"
+    audience = auth_server.token_endpoint
+  }
+  context = { valid_jwt = assertion.workload.token }
+  mcp_server {
+    path = mcp_server.url
+  }
+}

@@ -1,0 +1,4 @@
+requirement "r" {
+  level = "MUSTY"
+  text  = "t"
+}

@@ -1,0 +1,4 @@
+requirement "r" {
+  level = 5
+  text  = "t"
+}

@@ -1,0 +1,9 @@
+scenario "s" {
+  assertion "workload" {
+    issuer   = "https://idp.test"
+    subject  = "agent"
+    audience = auth_server.token_endpoint
+  }
+  context = { valid_jwt = assertion.workload.token }
+  fail_fast = "-1s"
+}

@@ -1,0 +1,3 @@
+scenario "s" {
+  case "c" {
+    check "a" { condition = true }

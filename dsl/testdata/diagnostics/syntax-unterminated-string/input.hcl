@@ -1,0 +1,4 @@
+requirement "r" {
+  level = MUST
+  text  = "never closed
+}

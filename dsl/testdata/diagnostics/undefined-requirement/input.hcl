@@ -1,0 +1,16 @@
+requirement "no-retry" {
+  level = SHOULD
+  text  = "t"
+}
+scenario "s" {
+  assertion "workload" {
+    issuer   = "https://idp.test"
+    subject  = "agent"
+    audience = auth_server.token_endpoint
+  }
+  context = { valid_jwt = assertion.workload.token }
+  check "a" {
+    verifies  = requirement.no-retyr
+    condition = true
+  }
+}

@@ -1,0 +1,13 @@
+requirement "r" {
+  level = MUST
+  text  = "nobody checks this"
+}
+scenario "s" {
+  assertion "workload" {
+    issuer   = "https://idp.test"
+    subject  = "agent"
+    audience = auth_server.token_endpoint
+  }
+  context = { valid_jwt = assertion.workload.token }
+  check "a" { condition = true }
+}

@@ -1,0 +1,3 @@
+variable "issuer" {
+  description = "no default"
+}
