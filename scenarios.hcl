@@ -14,60 +14,70 @@ requirement "token-request-post" {
   level = MUST
   text  = "The client sends the token request as an HTTP POST."
   ref   = "https://www.rfc-editor.org/rfc/rfc6749#section-3.2"
+  tags  = ["R1"]
 }
 
 requirement "token-request-form" {
   level = MUST
   text  = "The token request body is application/x-www-form-urlencoded."
   ref   = "https://www.rfc-editor.org/rfc/rfc7523#section-2.1"
+  tags  = ["R2"]
 }
 
 requirement "jwt-bearer-grant" {
   level = MUST
   text  = "The token request uses grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer, not client_credentials with a client_assertion."
   ref   = "https://www.rfc-editor.org/rfc/rfc7523#section-2.1"
+  tags  = ["R3"]
 }
 
 requirement "assertion-verbatim" {
   level = MUST
   text  = "The assertion parameter carries the workload JWT exactly as issued; the client never makes its own."
   ref   = "https://www.rfc-editor.org/rfc/rfc7523#section-2.1"
+  tags  = ["R4"]
 }
 
 requirement "resource-indicator" {
   level = MUST
   text  = "The token request names the MCP server in the resource parameter, equal to the canonical URI in its protected resource metadata."
   ref   = "https://modelcontextprotocol.io/specification/2025-11-25/basic/authorization#resource-parameter-implementation"
+  tags  = ["R5"]
 }
 
 requirement "discovery" {
   level = MUST
   text  = "The client finds the token endpoint by discovery: protected resource metadata (RFC 9728), then authorization server metadata (RFC 8414)."
   ref   = "https://modelcontextprotocol.io/specification/2025-11-25/basic/authorization#authorization-server-discovery"
+  tags  = ["R6"]
 }
 
 requirement "bearer-header" {
   level = MUST
   text  = "The client sends the issued access token in the Authorization: Bearer header of every MCP request."
   ref   = "https://modelcontextprotocol.io/specification/2025-11-25/basic/authorization#token-requirements"
+  tags  = ["R7"]
 }
 
 requirement "token-not-in-query" {
   level = MUST
   text  = "The access token is never sent in the URI query string."
   ref   = "https://modelcontextprotocol.io/specification/2025-11-25/basic/authorization#token-requirements"
+  tags  = ["R7"]
 }
 
 requirement "no-repeated-params" {
   level = MUST
   text  = "No token request parameter is sent more than once."
   ref   = "https://www.rfc-editor.org/rfc/rfc6749#section-3.2"
+  tags  = ["R8"]
 }
 
 requirement "no-registration" {
   level = SHOULD
   text  = "A workload client neither registers (RFC 7591) nor starts an authorization-code flow: federation needs no registration."
   ref   = "https://github.com/modelcontextprotocol/modelcontextprotocol/pull/1933"
+  tags  = ["R9"]
 }
 
 requirement "mcp-access" {
@@ -86,36 +96,42 @@ requirement "no-retry" {
   level = SHOULD
   text  = "After invalid_grant, invalid_scope, invalid_request or unauthorized_client the client does not retry the token request: the error needs an operator."
   ref   = "https://github.com/modelcontextprotocol/conformance/issues/223"
+  tags  = ["R10"]
 }
 
 requirement "no-fallback" {
   level = SHOULD
   text  = "After a rejection the client does not fall back to another grant type, registration or an authorization-code flow."
   ref   = "https://github.com/modelcontextprotocol/conformance/issues/223"
+  tags  = ["R11"]
 }
 
 requirement "fail-fast" {
   level = SHOULD
   text  = "After a rejection the client exits promptly instead of hanging."
   ref   = "https://github.com/modelcontextprotocol/conformance/issues/223"
+  tags  = ["R12"]
 }
 
 requirement "fail-clearly" {
   level = SHOULD
   text  = "After a rejection the client exits with a non-zero status and an error that names the OAuth error code."
   ref   = "https://github.com/modelcontextprotocol/conformance/issues/223"
+  tags  = ["R13"]
 }
 
 requirement "scope-error-distinct" {
   level = SHOULD
   text  = "An invalid_scope rejection is reported as a scope problem, distinct from a JWT (invalid_grant) failure."
   ref   = "https://github.com/modelcontextprotocol/conformance/issues/223"
+  tags  = ["R14"]
 }
 
 requirement "no-secret-logging" {
   level = SHOULD
   text  = "The client does not log the workload assertion or the access token."
   ref   = "https://github.com/modelcontextprotocol/modelcontextprotocol/pull/1933"
+  tags  = ["R15"]
 }
 
 # ---------------------------------------------------------------------------

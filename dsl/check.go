@@ -93,7 +93,8 @@ func (e *checkEval) values(ctx *hcl.EvalContext) map[string]string {
 			out[name] = "(" + diagsError(diags).Error() + ")"
 			continue
 		}
-		out[name] = renderValue(v, 300)
+		// Kept long: reporters redact secrets first, then shorten.
+		out[name] = renderValue(v, 64<<10)
 	}
 	return out
 }

@@ -512,6 +512,7 @@ func (cfg *Config) compileChecks(s *Scenario, cd *CaseDef, lateCtx *hcl.EvalCont
 			ID: d.ID, Name: d.Name, Description: desc, Level: d.Level,
 			SpecReferences: refs,
 			Eval:           &checkEval{cfg: cfg, def: d},
+			Location:       fmt.Sprintf("%s:%d", d.Condition.Range().Filename, d.Condition.Range().Start.Line),
 		})
 	}
 	return out, diags

@@ -402,8 +402,11 @@ func renderValue(v cty.Value, max int) string {
 		if err != nil {
 			s = v.GoString()
 		} else {
-			b, _ := json.Marshal(g)
-			s = string(b)
+			var buf strings.Builder
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false)
+			_ = enc.Encode(g)
+			s = strings.TrimSuffix(buf.String(), "\n")
 		}
 	}
 	if len(s) > max {

@@ -204,6 +204,8 @@ type Check struct {
 	Level          Level
 	SpecReferences []SpecReference
 	Eval           Evaluator
+	// Location is where the condition is written, "file:line".
+	Location string
 }
 
 // Evaluator computes a check's outcome from the observations.

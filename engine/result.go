@@ -42,7 +42,9 @@ type CheckResult struct {
 	SpecReferences []SpecReference
 	ErrorMessage   string
 	Condition      string
-	Values         map[string]string
+	// Location is where the condition is written, "file:line".
+	Location string
+	Values   map[string]string
 }
 
 // Failed reports whether the check's status counts against the run

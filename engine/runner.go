@@ -531,7 +531,7 @@ func evaluate(checks []*Check, obs *Observations, now func() time.Time) []CheckR
 	for _, ch := range checks {
 		r := CheckResult{
 			ID: ch.ID, Name: ch.Name, Description: ch.Description, Level: ch.Level,
-			SpecReferences: ch.SpecReferences, Condition: ch.Eval.String(),
+			SpecReferences: ch.SpecReferences, Condition: ch.Eval.String(), Location: ch.Location,
 		}
 		o := safeEval(ch.Eval, obs)
 		r.Values = o.Values

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/wifdsl/wifdsl/engine"
 )
@@ -87,7 +88,8 @@ func WriteCase(w io.Writer, c *engine.CaseResult, opts Options) {
 		if ch.Condition != "" {
 			fmt.Fprintf(w, "%scondition: %s\n", ind, oneLine(ch.Condition, 160))
 			for _, k := range sortedKeys(ch.Values) {
-				fmt.Fprintf(w, "%s  %s = %s\n", ind, k, red.Redact(ch.Values[k]))
+				// Redact before shortening: a cut secret no longer matches.
+				fmt.Fprintf(w, "%s  %s = %s\n", ind, k, shorten(red.Redact(ch.Values[k]), 300))
 			}
 		}
 	}
@@ -101,10 +103,10 @@ func WriteCase(w io.Writer, c *engine.CaseResult, opts Options) {
 			fmt.Fprintf(w, "        %s  %s\n", at, red.Redact(e.Text))
 		}
 		o := c.Observations.Client
-		if tail := lastLines(o.Stderr, 3); tail != "" {
+		if tail := lastLines(red.Redact(o.Stderr), 3); tail != "" {
 			fmt.Fprintf(w, "      client stderr (last lines):\n")
 			for _, l := range strings.Split(tail, "\n") {
-				fmt.Fprintf(w, "        | %s\n", red.Redact(l))
+				fmt.Fprintf(w, "        | %s\n", l)
 			}
 		}
 	}
@@ -129,6 +131,17 @@ func oneLine(s string, max int) string {
 		s = s[:max] + "…"
 	}
 	return s
+}
+
+// shorten cuts s to max bytes (on a rune boundary) with an ellipsis.
+func shorten(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	for max > 0 && !utf8.RuneStart(s[max]) {
+		max--
+	}
+	return s[:max] + "…"
 }
 
 func lastLines(s string, n int) string {
@@ -225,7 +238,7 @@ func CaseChecks(c *engine.CaseResult, opts Options) []JSONCheck {
 			if len(ch.Values) > 0 {
 				vals := map[string]string{}
 				for k, v := range ch.Values {
-					vals[k] = red.Redact(v)
+					vals[k] = shorten(red.Redact(v), 1000)
 				}
 				details["values"] = vals
 			}
