@@ -86,7 +86,11 @@ func WriteCase(w io.Writer, c *engine.CaseResult, opts Options) {
 			fmt.Fprintf(w, "%sactual:   %s\n", ind, red.Redact(ch.ErrorMessage))
 		}
 		if ch.Condition != "" {
-			fmt.Fprintf(w, "%scondition: %s\n", ind, oneLine(ch.Condition, 160))
+			loc := ""
+			if ch.Location != "" {
+				loc = " (" + ch.Location + ")"
+			}
+			fmt.Fprintf(w, "%scondition%s: %s\n", ind, loc, oneLine(ch.Condition, 160))
 			for _, k := range sortedKeys(ch.Values) {
 				// Redact before shortening: a cut secret no longer matches.
 				fmt.Fprintf(w, "%s  %s = %s\n", ind, k, shorten(red.Redact(ch.Values[k]), 300))
@@ -234,6 +238,9 @@ func CaseChecks(c *engine.CaseResult, opts Options) []JSONCheck {
 		if ch.Status != engine.StatusSuccess {
 			if ch.Condition != "" {
 				details["condition"] = oneLine(ch.Condition, 1000)
+				if ch.Location != "" {
+					details["location"] = ch.Location
+				}
 			}
 			if len(ch.Values) > 0 {
 				vals := map[string]string{}
