@@ -94,7 +94,7 @@ func runRun(ctx context.Context, f *runFlags, args []string, stdout, stderr io.W
 		client = f.command
 	}
 	if client == "" {
-		self, err := os.Executable()
+		self, err := selfPath()
 		if err != nil {
 			return exitCode(ExitUsage, fmt.Errorf("cannot find the bundled reference client: %w", err))
 		}
