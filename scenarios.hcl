@@ -135,6 +135,20 @@ requirement "no-secret-logging" {
 }
 
 # ---------------------------------------------------------------------------
+# Shared values
+# ---------------------------------------------------------------------------
+
+locals {
+  idp            = "https://idp.conformance.test"
+  agent          = "spiffe://conformance.test/ns/default/sa/agent"
+  rogue          = "spiffe://conformance.test/ns/default/sa/rogue"
+  other_audience = "https://wrong-audience.conformance.test/token"
+  # Requests to these paths mean registration or an authorization-code flow.
+  fallback_paths = ["/register", "/authorize"]
+  metadata_paths = ["/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"]
+}
+
+# ---------------------------------------------------------------------------
 # Check sets
 # ---------------------------------------------------------------------------
 
@@ -160,9 +174,9 @@ checkset "happy_path" {
   }
 
   check "wif-token-request-form" {
-    name      = "Token request body is form-encoded"
-    verifies  = requirement.token-request-form
-    condition = length(token_requests) > 0 && alltrue([for r in token_requests : r.content_type == "application/x-www-form-urlencoded" && r.form_error == ""])
+    name          = "Token request body is form-encoded"
+    verifies      = requirement.token-request-form
+    condition     = length(token_requests) > 0 && alltrue([for r in token_requests : r.content_type == "application/x-www-form-urlencoded" && r.form_error == ""])
     error_message = length(token_requests) == 0 ? "the client made no token request" : "token request content types were ${join(", ", [for r in token_requests : r.content_type == "" ? "(none)" : r.content_type])}"
   }
 
@@ -195,7 +209,7 @@ checkset "happy_path" {
     condition = length(token_requests) > 0 && anytrue([
       for r in requests : r.server == "mcp" && startswith(r.path, "/.well-known/oauth-protected-resource") && r.status == 200 && r.at_ms < token_requests[0].at_ms
       ]) && anytrue([
-      for r in requests : r.server == "auth" && contains(["/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"], r.path) && r.status == 200 && r.at_ms < token_requests[0].at_ms
+      for r in requests : r.server == "auth" && contains(local.metadata_paths, r.path) && r.status == 200 && r.at_ms < token_requests[0].at_ms
     ])
     error_message = "before its first token request the client did not fetch both the protected resource metadata and the authorization server metadata"
   }
@@ -226,8 +240,8 @@ checkset "happy_path" {
   check "wif-no-registration" {
     name          = "No registration or authorization-code flow"
     verifies      = requirement.no-registration
-    condition     = !anytrue([for r in requests : r.server == "auth" && contains(["/register", "/authorize"], r.path)])
-    error_message = "the client called ${join(", ", distinct([for r in requests : r.path if r.server == "auth" && contains(["/register", "/authorize"], r.path)]))}"
+    condition     = !anytrue([for r in requests : r.server == "auth" && contains(local.fallback_paths, r.path)])
+    error_message = "the client called ${join(", ", distinct([for r in requests : r.path if r.server == "auth" && contains(local.fallback_paths, r.path)]))}"
   }
 
   check "wif-mcp-access" {
@@ -262,9 +276,9 @@ checkset "non_recoverable" {
     condition = length(token_requests) == 0 || alltrue([
       for r in token_requests : lookup(r.form, "grant_type", "") == lookup(token_requests[0].form, "grant_type", "")
       ]) && !anytrue([
-      for r in requests : r.server == "auth" && contains(["/register", "/authorize"], r.path) && try(r.at_ms > first_error_ms, false)
+      for r in requests : r.server == "auth" && contains(local.fallback_paths, r.path) && try(r.at_ms > first_error_ms, false)
     ])
-    error_message = "after the rejection the client tried ${jsonencode(distinct(concat([for r in token_requests : lookup(r.form, "grant_type", "(none)") if lookup(r.form, "grant_type", "") != lookup(token_requests[0].form, "grant_type", "")], [for r in requests : r.path if r.server == "auth" && contains(["/register", "/authorize"], r.path) && try(r.at_ms > first_error_ms, false)])))}"
+    error_message = "after the rejection the client tried ${jsonencode(distinct(concat([for r in token_requests : lookup(r.form, "grant_type", "(none)") if lookup(r.form, "grant_type", "") != lookup(token_requests[0].form, "grant_type", "")], [for r in requests : r.path if r.server == "auth" && contains(local.fallback_paths, r.path) && try(r.at_ms > first_error_ms, false)])))}"
   }
 
   check "wif-fails-fast" {
@@ -275,8 +289,8 @@ checkset "non_recoverable" {
   }
 
   check "wif-exit-nonzero" {
-    name          = "Exits non-zero after the rejection"
-    verifies      = requirement.fail-clearly
+    name     = "Exits non-zero after the rejection"
+    verifies = requirement.fail-clearly
     # A client the harness had to kill did not claim success; wif-fails-fast judges it.
     condition     = !(client.exited && client.exit_code == 0)
     error_message = "the client exited with status 0 after the authorization server refused it"
@@ -309,21 +323,21 @@ scenario "auth/wif-jwt-bearer" {
 
   # Minted by the harness, never by the client.
   assertion "workload" {
-    issuer     = "https://idp.conformance.test"
-    subject    = "spiffe://conformance.test/ns/default/sa/agent"
+    issuer     = local.idp
+    subject    = local.agent
     audience   = auth_server.token_endpoint
     expires_in = "5m"
   }
 
   assertion "wrong_audience" {
-    issuer   = "https://idp.conformance.test"
-    subject  = "spiffe://conformance.test/ns/default/sa/agent"
-    audience = "https://wrong-audience.conformance.test/token"
+    issuer   = local.idp
+    subject  = local.agent
+    audience = local.other_audience
   }
 
   assertion "expired" {
-    issuer     = "https://idp.conformance.test"
-    subject    = "spiffe://conformance.test/ns/default/sa/agent"
+    issuer     = local.idp
+    subject    = local.agent
     audience   = auth_server.token_endpoint
     issued_at  = "-20m"
     expires_in = "-10m"
@@ -356,7 +370,7 @@ scenario "auth/wif-jwt-bearer" {
   case "wrong-audience" {
     description = "The workload JWT names another audience: invalid_grant."
     assertion "workload" {
-      audience = "https://wrong-audience.conformance.test/token"
+      audience = local.other_audience
     }
     checks = [checkset.non_recoverable]
   }
@@ -364,11 +378,11 @@ scenario "auth/wif-jwt-bearer" {
   case "rejected-subject" {
     description = "The authorization server does not accept the workload's subject: invalid_grant."
     assertion "workload" {
-      subject = "spiffe://conformance.test/ns/default/sa/rogue"
+      subject = local.rogue
     }
     auth_server {
       reject "subject-not-allowed" {
-        when              = claims.sub == "spiffe://conformance.test/ns/default/sa/rogue"
+        when              = claims.sub == local.rogue
         error             = "invalid_grant"
         error_description = "subject is not allowed to access this resource"
       }

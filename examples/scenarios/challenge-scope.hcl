@@ -43,9 +43,9 @@ scenario "examples/challenge-scope" {
 
   case "scope-from-challenge" {
     check "wif-challenge-scope-requested" {
-      name      = "Token request asks for the challenge's scope"
-      verifies  = requirement.challenge-scope
-      condition = length(token_requests) > 0 && alltrue([for r in token_requests : scopes(lookup(r.form, "scope", "")) == scopes(local.challenge)])
+      name          = "Token request asks for the challenge's scope"
+      verifies      = requirement.challenge-scope
+      condition     = length(token_requests) > 0 && alltrue([for r in token_requests : scopes(lookup(r.form, "scope", "")) == scopes(local.challenge)])
       error_message = "the token request asked for scope ${jsonencode([for r in token_requests : lookup(r.form, "scope", "(none)")])}; the challenge named ${jsonencode(local.challenge)}"
     }
   }
