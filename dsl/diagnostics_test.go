@@ -85,8 +85,7 @@ func diagnose(t *testing.T, dir string) []byte {
 		diags = append(diags, ds...)
 	}
 	var buf bytes.Buffer
-	w := hcl.NewDiagnosticTextWriter(&buf, p.Files(), 0, false)
-	if err := w.WriteDiagnostics(diags); err != nil {
+	if err := dsl.WriteDiagnostics(&buf, p.Files(), diags); err != nil {
 		t.Fatal(err)
 	}
 	return buf.Bytes()

@@ -189,6 +189,5 @@ func writeDiags(w io.Writer, p *dsl.Parser, diags hcl.Diagnostics) {
 	if len(diags) == 0 {
 		return
 	}
-	dw := hcl.NewDiagnosticTextWriter(w, p.Files(), 100, false)
-	_ = dw.WriteDiagnostics(diags)
+	_ = dsl.WriteDiagnostics(w, p.Files(), diags)
 }
