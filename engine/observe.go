@@ -165,27 +165,23 @@ type TimelineEntry struct {
 // Timeline renders the observations as a short, time-ordered list.
 func (o *Observations) Timeline() []TimelineEntry {
 	var out []TimelineEntry
-	tokenByTime := map[time.Duration]*authserver.TokenRequest{}
-	for i := range o.TokenRequests {
-		tokenByTime[o.TokenRequests[i].At] = &o.TokenRequests[i]
-	}
+	// Both servers record in arrival order, so the k-th request to the
+	// token endpoint is the k-th token request, and likewise for the MCP
+	// endpoint.
+	nextToken, nextMCP := 0, 0
 	for _, r := range o.Requests {
 		text := fmt.Sprintf("%s %s %s → %d", r.Server, r.Method, r.Path, r.Status)
-		if r.Server == "auth" && r.Path == "/token" {
-			if tr := tokenByTime[r.At]; tr != nil {
-				text = fmt.Sprintf("auth %s /token %s → %d", tr.Method, describeTokenRequest(tr), tr.Response.Status)
-				if tr.Response.Error != "" {
-					text += " " + tr.Response.Error
-				}
+		switch {
+		case r.Server == "auth" && r.Path == "/token" && nextToken < len(o.TokenRequests):
+			tr := &o.TokenRequests[nextToken]
+			nextToken++
+			text = fmt.Sprintf("auth %s /token %s → %d", tr.Method, describeTokenRequest(tr), tr.Response.Status)
+			if tr.Response.Error != "" {
+				text += " " + tr.Response.Error
 			}
-		}
-		if r.Server == "mcp" {
-			for _, m := range o.MCPRequests {
-				if m.At == r.At {
-					text = describeMCP(&m)
-					break
-				}
-			}
+		case r.Server == "mcp" && nextMCP < len(o.MCPRequests) && o.MCPRequests[nextMCP].Path == r.Path:
+			text = describeMCP(&o.MCPRequests[nextMCP])
+			nextMCP++
 		}
 		out = append(out, TimelineEntry{At: r.At, Text: text})
 	}
