@@ -48,7 +48,9 @@ func handCase(checks ...*engine.Check) *engine.Case {
 
 func check(id string, level engine.Level, f func(o *engine.Observations) bool) *engine.Check {
 	return &engine.Check{ID: id, Name: id, Level: level, Eval: engine.EvaluatorFunc{
-		Source: id, Fn: func(o *engine.Observations) engine.Outcome { return engine.Outcome{Pass: f(o), Message: id + " failed"} },
+		Source: id, Fn: func(o *engine.Observations) engine.Outcome {
+			return engine.Outcome{Pass: f(o), Message: id + " failed"}
+		},
 	}}
 }
 
@@ -127,7 +129,7 @@ func TestRunKeepsPlanOrder(t *testing.T) {
 	var order []string
 	res, err := engine.Run(context.Background(), plan, engine.Options{
 		Command: "true", Parallel: 4,
-		OnCase:  func(c *engine.CaseResult) { order = append(order, c.Case) },
+		OnCase: func(c *engine.CaseResult) { order = append(order, c.Case) },
 	})
 	if err != nil {
 		t.Fatal(err)
