@@ -1,0 +1,5 @@
+scenario "s" {
+  check "a" {
+    condition = length(regexall("[unclosed", client.output)) == 0
+  }
+}
