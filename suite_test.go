@@ -103,7 +103,7 @@ func runSuite(t testing.TB, bug string) *engine.Result {
 		Command:  testclient.Command(bug),
 		Parallel: 8,
 		Timeout:  8 * time.Second,
-		FailFast: time.Second,
+		FailFast: 3 * time.Second,
 	})
 	if err != nil {
 		t.Fatal(err)
