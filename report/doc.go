@@ -1,4 +1,5 @@
-// Package report owns wifdsl's output formats: human-readable text and a
-// JSON document over an engine.Result, with secrets (workload assertions,
-// access tokens) redacted unless the caller asks otherwise.
+// Package report owns wifdsl's output formats over an engine.Result:
+// human-readable text, a JSON document, a Markdown summary for CI job
+// pages and JUnit XML, with secrets (workload assertions, access tokens)
+// redacted unless the caller asks otherwise.
 package report

@@ -22,6 +22,169 @@ type Options struct {
 	Version string
 	// Client is the client command line, recorded in JSON output.
 	Client string
+	// Baseline, when set, is the expected-failures file the run is judged
+	// by: reports mark the failures it expects and list its verdicts.
+	Baseline *Baseline
+	// Metadata, when set, describes the run in JSON output.
+	Metadata *Metadata
+}
+
+// Metadata describes a run: what ran, on what, against which files.
+type Metadata struct {
+	Tool          ToolInfo       `json:"tool"`
+	Client        ClientInfo     `json:"client"`
+	ScenarioFiles []ScenarioFile `json:"scenarioFiles"`
+	// Started and Finished are RFC 3339 times; DurationMS is the whole run.
+	Started    string `json:"started"`
+	Finished   string `json:"finished"`
+	DurationMS int64  `json:"durationMs"`
+	// Settings are the run's options as given (timeouts, parallelism,
+	// filters, variables).
+	Settings map[string]any `json:"settings,omitempty"`
+}
+
+// ToolInfo names the program that produced a report.
+type ToolInfo struct {
+	Name      string `json:"name"`
+	Version   string `json:"version"`
+	GoVersion string `json:"goVersion,omitempty"`
+	OS        string `json:"os,omitempty"`
+	Arch      string `json:"arch,omitempty"`
+}
+
+// ClientInfo is the client under test.
+type ClientInfo struct {
+	Command string `json:"command"`
+	// Bundled is true when no --client was given and the bundled
+	// reference client ran.
+	Bundled bool `json:"bundledReferenceClient,omitempty"`
+}
+
+// ScenarioFile is one scenario file the run compiled.
+type ScenarioFile struct {
+	Path    string `json:"path"`
+	SHA256  string `json:"sha256"`
+	Bytes   int    `json:"bytes"`
+	Builtin bool   `json:"builtin,omitempty"`
+}
+
+// Baseline is an expected-failures file (the official harness's
+// --expected-failures YAML, plus wifdsl's case-level entries) and what it
+// made of a run.
+type Baseline struct {
+	// File is the path the baseline was read from.
+	File string
+	// Entries are the file's client entries, in file order.
+	Entries []string
+	// Expects returns the entry that expects the given check to fail, if
+	// any. Reports call it for failing checks only.
+	Expects func(scenario, caseName, checkID string) (entry string, ok bool)
+
+	// The verdicts, set once the run is over. Checks are named
+	// CheckKey(scenario, case, id), the case-level entry form.
+	Expected   []string // failing checks the baseline expects
+	Unexpected []string // failing checks it does not expect
+	Stale      []string // entries whose checks now all pass
+	Unmatched  []string // entries that match no check of this run
+}
+
+// OK reports the baseline verdict: no unexpected failure and no stale
+// entry.
+func (b *Baseline) OK() bool { return len(b.Unexpected) == 0 && len(b.Stale) == 0 }
+
+// expects is Expects guarded against a nil baseline or function, and
+// against checks that did not fail.
+func (b *Baseline) expects(c *engine.CaseResult, ch engine.CheckResult) (string, bool) {
+	if b == nil || b.Expects == nil || !ch.Failed() {
+		return "", false
+	}
+	return b.Expects(c.Scenario, c.Case, ch.ID)
+}
+
+// CheckKey names one check of one case: "scenario/case:check-id", the form
+// of a case-level baseline entry.
+func CheckKey(scenario, caseName, checkID string) string {
+	return scenario + "/" + caseName + ":" + checkID
+}
+
+// caseVerdict is a case's status word: PASS, FAIL, XFAIL (every failing
+// check is expected by the baseline) or ERROR (the harness could not run
+// it).
+func caseVerdict(c *engine.CaseResult, b *Baseline) string {
+	if c.Error != "" {
+		return "ERROR"
+	}
+	failed, unexpected := false, false
+	for _, ch := range c.Checks {
+		if !ch.Failed() {
+			continue
+		}
+		failed = true
+		if _, ok := b.expects(c, ch); !ok {
+			unexpected = true
+		}
+	}
+	switch {
+	case unexpected:
+		return "FAIL"
+	case failed:
+		return "XFAIL"
+	}
+	return "PASS"
+}
+
+// checkDetail explains a check that did not succeed, one line each: what
+// was expected (with the level and spec references), what happened, and
+// the condition with the values it saw. Secrets are redacted.
+func checkDetail(ch engine.CheckResult, red *engine.Redactor) []string {
+	var out []string
+	if ch.Description != "" {
+		exp := ch.Description + " (" + string(ch.Level)
+		for _, r := range ch.SpecReferences {
+			if r.URL != "" {
+				exp += ", " + r.URL
+			}
+		}
+		out = append(out, "expected: "+exp+")")
+	}
+	if ch.ErrorMessage != "" {
+		out = append(out, "actual:   "+red.Redact(ch.ErrorMessage))
+	}
+	if ch.Condition != "" {
+		loc := ""
+		if ch.Location != "" {
+			loc = " (" + ch.Location + ")"
+		}
+		out = append(out, "condition"+loc+": "+oneLine(ch.Condition, 160))
+		for _, k := range sortedKeys(ch.Values) {
+			// Redact before shortening: a cut secret no longer matches.
+			out = append(out, "  "+k+" = "+shorten(red.Redact(ch.Values[k]), 300))
+		}
+	}
+	return out
+}
+
+// caseTimeline is the client's timeline followed by the last lines of its
+// stderr, one line each, redacted.
+func caseTimeline(c *engine.CaseResult, red *engine.Redactor) []string {
+	if c.Observations == nil {
+		return nil
+	}
+	out := []string{"client timeline:"}
+	for _, e := range c.Observations.Timeline() {
+		at := "        "
+		if e.At >= 0 {
+			at = fmt.Sprintf("%6dms", e.At.Milliseconds())
+		}
+		out = append(out, "  "+at+"  "+red.Redact(e.Text))
+	}
+	if tail := lastLines(red.Redact(c.Observations.Client.Stderr), 3); tail != "" {
+		out = append(out, "client stderr (last lines):")
+		for _, l := range strings.Split(tail, "\n") {
+			out = append(out, "  | "+l)
+		}
+	}
+	return out
 }
 
 func redactor(c *engine.CaseResult, opts Options) *engine.Redactor {
@@ -43,20 +206,12 @@ func Text(w io.Writer, res *engine.Result, opts Options) error {
 	return tw.err
 }
 
-// WriteCase writes one case in the text format.
+// WriteCase writes one case in the text format. With a baseline, a case
+// whose failing checks are all expected reads XFAIL, and each expected
+// check names the entry that expects it.
 func WriteCase(w io.Writer, c *engine.CaseResult, opts Options) {
 	red := redactor(c, opts)
-	status := "PASS"
-	failed := false
-	for _, ch := range c.Checks {
-		if ch.Failed() {
-			failed = true
-			status = "FAIL"
-		}
-	}
-	if c.Error != "" {
-		status = "ERROR"
-	}
+	status := caseVerdict(c, opts.Baseline)
 	fmt.Fprintf(w, "%-5s %s/%s (%s)\n", status, c.Scenario, c.Case, c.Duration.Round(time.Millisecond))
 	if c.Error != "" {
 		fmt.Fprintf(w, "      harness error: %s\n", red.Redact(c.Error))
@@ -67,51 +222,60 @@ func WriteCase(w io.Writer, c *engine.CaseResult, opts Options) {
 			width = len(ch.ID)
 		}
 	}
+	failed := false
 	for _, ch := range c.Checks {
-		fmt.Fprintf(w, "      %-7s  %-*s  %s\n", ch.Status, width, ch.ID, ch.Name)
+		note := ""
+		if entry, ok := opts.Baseline.expects(c, ch); ok {
+			note = "  [expected failure: " + entry + "]"
+		}
+		fmt.Fprintf(w, "      %-7s  %-*s  %s%s\n", ch.Status, width, ch.ID, ch.Name, note)
 		if ch.Status == engine.StatusSuccess {
 			continue
 		}
-		ind := strings.Repeat(" ", 15)
-		if ch.Description != "" {
-			exp := ch.Description + " (" + string(ch.Level)
-			for _, r := range ch.SpecReferences {
-				if r.URL != "" {
-					exp += ", " + r.URL
-				}
-			}
-			fmt.Fprintf(w, "%sexpected: %s)\n", ind, exp)
+		if ch.Failed() {
+			failed = true
 		}
-		if ch.ErrorMessage != "" {
-			fmt.Fprintf(w, "%sactual:   %s\n", ind, red.Redact(ch.ErrorMessage))
-		}
-		if ch.Condition != "" {
-			loc := ""
-			if ch.Location != "" {
-				loc = " (" + ch.Location + ")"
-			}
-			fmt.Fprintf(w, "%scondition%s: %s\n", ind, loc, oneLine(ch.Condition, 160))
-			for _, k := range sortedKeys(ch.Values) {
-				// Redact before shortening: a cut secret no longer matches.
-				fmt.Fprintf(w, "%s  %s = %s\n", ind, k, shorten(red.Redact(ch.Values[k]), 300))
-			}
+		for _, l := range checkDetail(ch, red) {
+			fmt.Fprintf(w, "%15s%s\n", "", l)
 		}
 	}
-	if (failed || c.Error != "") && c.Observations != nil {
-		fmt.Fprintf(w, "      client timeline:\n")
-		for _, e := range c.Observations.Timeline() {
-			at := "        "
-			if e.At >= 0 {
-				at = fmt.Sprintf("%6dms", e.At.Milliseconds())
-			}
-			fmt.Fprintf(w, "        %s  %s\n", at, red.Redact(e.Text))
+	if failed || c.Error != "" {
+		for _, l := range caseTimeline(c, red) {
+			fmt.Fprintf(w, "      %s\n", l)
 		}
-		o := c.Observations.Client
-		if tail := lastLines(red.Redact(o.Stderr), 3); tail != "" {
-			fmt.Fprintf(w, "      client stderr (last lines):\n")
-			for _, l := range strings.Split(tail, "\n") {
-				fmt.Fprintf(w, "        | %s\n", l)
-			}
+	}
+}
+
+// WriteBaseline writes the baseline verdict after the summary line, in the
+// official harness's order: expected failures, stale entries, unexpected
+// failures, then the outcome.
+func WriteBaseline(w io.Writer, b *Baseline) {
+	if b == nil {
+		return
+	}
+	section := func(title, mark string, items []string) {
+		if len(items) == 0 {
+			return
+		}
+		fmt.Fprintf(w, "%s\n", title)
+		for _, it := range items {
+			fmt.Fprintf(w, "  %s %s\n", mark, it)
+		}
+	}
+	fmt.Fprintf(w, "baseline %s:\n", b.File)
+	section("expected failures (in baseline):", "~", b.Expected)
+	section("stale baseline entries (now passing: remove them from the baseline):", "✓", b.Stale)
+	section("unexpected failures (not in baseline):", "✗", b.Unexpected)
+	section("entries that match no check of this run (ignored):", "-", b.Unmatched)
+	switch {
+	case b.OK():
+		fmt.Fprintf(w, "baseline check passed: all failures are expected\n")
+	default:
+		if len(b.Stale) > 0 {
+			fmt.Fprintf(w, "baseline is stale: remove the passing entries from %s\n", b.File)
+		}
+		if len(b.Unexpected) > 0 {
+			fmt.Fprintf(w, "unexpected failures: fix them, or list them in %s\n", b.File)
 		}
 	}
 }
@@ -130,11 +294,7 @@ func WriteSummary(w io.Writer, res *engine.Result) {
 }
 
 func oneLine(s string, max int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if len(s) > max {
-		s = s[:max] + "…"
-	}
-	return s
+	return shorten(strings.Join(strings.Fields(s), " "), max)
 }
 
 // shorten cuts s to max bytes (on a rune boundary) with an ellipsis.
@@ -158,9 +318,7 @@ func lastLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	for i, l := range lines {
-		if len(l) > 200 {
-			lines[i] = l[:200] + "…"
-		}
+		lines[i] = shorten(l, 200)
 	}
 	return strings.Join(lines, "\n")
 }
@@ -201,12 +359,16 @@ type JSONCheck struct {
 	ErrorMessage   string                 `json:"errorMessage,omitempty"`
 	Scenario       string                 `json:"scenario"`
 	Case           string                 `json:"case"`
+	// ExpectedFailure is the baseline entry that expects this check to
+	// fail (--expected-failures), if any.
+	ExpectedFailure string `json:"expectedFailure,omitempty"`
 }
 
 // JSONCase summarizes one case.
 type JSONCase struct {
 	Scenario   string                 `json:"scenario"`
 	Case       string                 `json:"case"`
+	Started    string                 `json:"started"`
 	DurationMS int64                  `json:"durationMs"`
 	Error      string                 `json:"error,omitempty"`
 	Client     map[string]any         `json:"client"`
@@ -223,6 +385,22 @@ type JSONDocument struct {
 	Summary     engine.Summary `json:"summary"`
 	Checks      []JSONCheck    `json:"checks"`
 	Cases       []JSONCase     `json:"cases"`
+	// Metadata describes the run (tool, client, scenario file digests,
+	// times, settings).
+	Metadata *Metadata `json:"metadata,omitempty"`
+	// Baseline is the expected-failures verdict, when a baseline was given.
+	Baseline *JSONBaseline `json:"baseline,omitempty"`
+}
+
+// JSONBaseline is the expected-failures verdict in JSON output.
+type JSONBaseline struct {
+	File       string   `json:"file"`
+	Passed     bool     `json:"passed"`
+	Entries    []string `json:"entries"`
+	Expected   []string `json:"expectedFailures"`
+	Unexpected []string `json:"unexpectedFailures"`
+	Stale      []string `json:"staleEntries"`
+	Unmatched  []string `json:"unmatchedEntries"`
 }
 
 // CaseChecks converts one case's checks into the official shape.
@@ -250,11 +428,12 @@ func CaseChecks(c *engine.CaseResult, opts Options) []JSONCheck {
 				details["values"] = vals
 			}
 		}
+		entry, _ := opts.Baseline.expects(c, ch)
 		out = append(out, JSONCheck{
 			ID: ch.ID, Name: ch.Name, Description: ch.Description, Status: ch.Status,
 			Timestamp: ch.Timestamp.UTC().Format(time.RFC3339Nano), SpecReferences: refs,
 			Details: details, ErrorMessage: red.Redact(ch.ErrorMessage),
-			Scenario: c.Scenario, Case: c.Case,
+			Scenario: c.Scenario, Case: c.Case, ExpectedFailure: entry,
 		})
 	}
 	return out
@@ -270,11 +449,18 @@ func Document(res *engine.Result, opts Options) *JSONDocument {
 		Summary:     res.Summarize(),
 		Checks:      []JSONCheck{},
 		Cases:       []JSONCase{},
+		Metadata:    opts.Metadata,
+	}
+	if b := opts.Baseline; b != nil {
+		doc.Baseline = &JSONBaseline{
+			File: b.File, Passed: b.OK(), Entries: nonNil(b.Entries), Expected: nonNil(b.Expected),
+			Unexpected: nonNil(b.Unexpected), Stale: nonNil(b.Stale), Unmatched: nonNil(b.Unmatched),
+		}
 	}
 	for _, c := range res.Cases {
 		red := redactor(c, opts)
 		doc.Checks = append(doc.Checks, CaseChecks(c, opts)...)
-		jc := JSONCase{Scenario: c.Scenario, Case: c.Case, DurationMS: c.Duration.Milliseconds(), Error: red.Redact(c.Error), Timeline: []engine.TimelineEntry{}}
+		jc := JSONCase{Scenario: c.Scenario, Case: c.Case, Started: c.Started.UTC().Format(time.RFC3339Nano), DurationMS: c.Duration.Milliseconds(), Error: red.Redact(c.Error), Timeline: []engine.TimelineEntry{}}
 		if o := c.Observations; o != nil {
 			for _, e := range o.Timeline() {
 				jc.Timeline = append(jc.Timeline, engine.TimelineEntry{At: e.At / time.Millisecond, Text: red.Redact(e.Text)})
@@ -298,4 +484,11 @@ func JSON(w io.Writer, res *engine.Result, opts Options) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(Document(res, opts))
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

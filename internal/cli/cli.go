@@ -13,7 +13,6 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/wifdsl/wifdsl"
 	"github.com/wifdsl/wifdsl/dsl"
-	"github.com/wifdsl/wifdsl/engine"
 	"github.com/wifdsl/wifdsl/internal/refclient"
 )
 
@@ -139,40 +138,6 @@ func newReferenceClientCmd(stdout, stderr io.Writer) *cobra.Command {
 			return nil
 		},
 	}
-}
-
-// loaded is a compiled plan and the parser that holds its sources.
-type loaded struct {
-	plan   *engine.Plan
-	parser *dsl.Parser
-	files  []*hcl.File
-}
-
-// load parses and compiles paths, or the built-in suite when there are
-// none, and prints diagnostics; error diagnostics give exit code 2.
-func load(paths []string, stderr io.Writer) (*loaded, error) {
-	p := dsl.NewParser()
-	var files []*hcl.File
-	var diags hcl.Diagnostics
-	if len(paths) == 0 {
-		f, ds := p.ParseSource(wifdsl.BuiltinSuiteName, wifdsl.BuiltinSuite)
-		diags = append(diags, ds...)
-		if f != nil {
-			files = append(files, f)
-		}
-	} else {
-		files, diags = p.ParsePaths(paths)
-	}
-	if !diags.HasErrors() {
-		plan, ds := dsl.Compile(files)
-		diags = append(diags, ds...)
-		if !diags.HasErrors() {
-			writeDiags(stderr, p, diags)
-			return &loaded{plan: plan, parser: p, files: files}, nil
-		}
-	}
-	writeDiags(stderr, p, diags)
-	return nil, exitCode(ExitUsage, fmt.Errorf("%d error(s) in the scenario files", countErrors(diags)))
 }
 
 func countErrors(diags hcl.Diagnostics) int {

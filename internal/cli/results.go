@@ -12,12 +12,31 @@ import (
 )
 
 // writeResultsDirs writes the official harness's results layout, one
-// directory per case: <out>/<scenario>-<case>-<timestamp>/{checks.json,
-// stdout.txt, stderr.txt}.
+// directory per case:
+//
+//	<out>/<scenario>-<case>-<timestamp>/checks.json
+//	                                   /stdout.txt
+//	                                   /stderr.txt
+//
+// The official harness writes <out>/<scenario>-<timestamp>/ per scenario
+// run; a wifdsl case is one client run, so the case name comes between the
+// scenario and the timestamp. The directory name therefore still starts
+// with the scenario name, and a scenario name with a slash nests the same
+// way (auth/wif-jwt-bearer → <out>/auth/wif-jwt-bearer-happy-path-<ts>/).
+// The timestamp is the case's start in UTC as ISO 8601 with ':' and '.'
+// replaced by '-' (2026-11-26T11-16-01-100Z), as the official harness
+// writes it. checks.json is the JSON array of the case's checks in the
+// official shape ({id, name, description, status, timestamp,
+// specReferences, details, errorMessage}, plus scenario and case);
+// stdout.txt and stderr.txt are the client's output as kept (up to the
+// output cap), with assertions and access tokens redacted unless
+// opts.ShowSecrets.
 func writeResultsDirs(out string, res *engine.Result, opts report.Options) error {
 	for _, c := range res.Cases {
-		stamp := strings.NewReplacer(":", "-", ".", "-").Replace(c.Started.UTC().Format("2006-01-02T15:04:05.000Z"))
-		dir := filepath.Join(out, fmt.Sprintf("%s-%s-%s", c.Scenario, c.Case, stamp))
+		dir, err := resultsDir(out, c)
+		if err != nil {
+			return err
+		}
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("results directory: %w", err)
 		}
@@ -33,15 +52,53 @@ func writeResultsDirs(out string, res *engine.Result, opts report.Options) error
 		if c.Observations != nil {
 			stdout, stderr = c.Observations.Client.Stdout, c.Observations.Client.Stderr
 		}
-		for name, data := range map[string]string{
-			"checks.json": string(b) + "\n",
-			"stdout.txt":  red.Redact(stdout),
-			"stderr.txt":  red.Redact(stderr),
+		for _, f := range []struct{ name, data string }{
+			{"checks.json", string(b) + "\n"},
+			{"stdout.txt", red.Redact(stdout)},
+			{"stderr.txt", red.Redact(stderr)},
 		} {
-			if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o644); err != nil {
+			if err := os.WriteFile(filepath.Join(dir, f.name), []byte(f.data), 0o644); err != nil {
 				return fmt.Errorf("results directory: %w", err)
 			}
 		}
 	}
 	return nil
+}
+
+// resultsStamp is the official harness's directory timestamp.
+func resultsStamp(c *engine.CaseResult) string {
+	return strings.NewReplacer(":", "-", ".", "-").Replace(c.Started.UTC().Format("2006-01-02T15:04:05.000Z"))
+}
+
+// resultsDir is the case's directory under out. The scenario name keeps
+// its slashes (they nest, as in the official layout) but no segment may
+// climb out of out; the case name is one path segment.
+func resultsDir(out string, c *engine.CaseResult) (string, error) {
+	var segs []string
+	for _, s := range strings.Split(c.Scenario, "/") {
+		segs = append(segs, pathSegment(s))
+	}
+	last := len(segs) - 1
+	segs[last] = segs[last] + "-" + pathSegment(c.Case) + "-" + resultsStamp(c)
+	dir := filepath.Join(append([]string{out}, segs...)...)
+	rel, err := filepath.Rel(out, dir)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", fmt.Errorf("results directory: %q/%q does not name a directory inside %s", c.Scenario, c.Case, out)
+	}
+	return dir, nil
+}
+
+// pathSegment makes s usable as one path segment: no separator, no NUL,
+// not empty, "." or "..".
+func pathSegment(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r == '/' || r == '\\' || r == 0 {
+			return '-'
+		}
+		return r
+	}, s)
+	if s == "" || s == "." || s == ".." {
+		return strings.Repeat("_", len(s)+1)
+	}
+	return s
 }

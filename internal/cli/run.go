@@ -2,17 +2,24 @@ package cli
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
 	"path"
+	"path/filepath"
+	"runtime"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/wifdsl/wifdsl"
+	"github.com/wifdsl/wifdsl/dsl"
 	"github.com/wifdsl/wifdsl/engine"
 	"github.com/wifdsl/wifdsl/report"
 )
@@ -29,6 +36,9 @@ type runFlags struct {
 	showSecrets bool
 	verbose     bool
 	parallel    int
+	junit       string
+	baseline    string
+	vars        []string
 }
 
 func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -44,11 +54,27 @@ MCP_CONFORMANCE_* environment, and judges each check.
 Without --client, the bundled conformant reference client runs, so a first
 run is green with nothing else installed.
 
-Exit status: 0 when every check passes, 1 when any check fails or warns,
-2 when the scenario files or flags are wrong or the harness itself broke.`,
+Reports: --format text (default), json (one document with run metadata)
+or markdown (a summary for a CI job page); --junit FILE writes JUnit XML
+besides; -o DIR writes the official harness's results layout, a directory
+per case: DIR/<scenario>-<case>-<timestamp>/{checks.json,stdout.txt,stderr.txt}.
+Assertions and access tokens are redacted everywhere unless --show-secrets.
+
+--expected-failures FILE reads the official harness's baseline YAML
+(client: a list of '<scenario>' or '<scenario>:<check-id>'; wifdsl also
+takes '<scenario>/<case>' and '<scenario>/<case>:<check-id>'). Then the
+run passes when every failing check is listed, and fails on a failure
+that is not listed or on a stale entry whose checks all pass now.
+
+Exit status: 0 when every check passes (or, with --expected-failures, when
+the baseline holds), 1 when a check fails or warns (or the baseline does
+not hold), 2 when the scenario files or flags are wrong or the harness
+itself broke, 130 when interrupted.`,
 		Example: `  wifdsl run
   wifdsl run scenarios.hcl --client "node my-client.js"
-  wifdsl run --client "./my-client" --case rejected-scope --format json`,
+  wifdsl run --client "./my-client" --case rejected-scope --format json
+  wifdsl run --client "./my-client" --junit wifdsl.xml -o results --expected-failures baseline.yml
+  wifdsl run --client "./my-client" --format markdown >> "$GITHUB_STEP_SUMMARY"`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runRun(cmd.Context(), f, args, stdout, stderr)
 		},
@@ -60,17 +86,20 @@ Exit status: 0 when every check passes, 1 when any check fails or warns,
 	fl.StringSliceVar(&f.cases, "case", nil, "run only cases with these names (glob patterns allowed)")
 	fl.DurationVar(&f.timeout, "timeout", 0, "per-case client timeout, replacing each case's own (default 20s)")
 	fl.DurationVar(&f.failFast, "fail-fast", 0, "budget from the first error response to the client's exit (default 5s)")
-	fl.StringVar(&f.format, "format", "text", "output format: text or json")
-	fl.StringVarP(&f.outDir, "output", "o", "", "write a results directory per case (checks.json, stdout.txt, stderr.txt) under DIR")
-	fl.BoolVar(&f.showSecrets, "show-secrets", false, "do not redact assertions and access tokens in output and results")
+	fl.StringVar(&f.format, "format", "text", "output format: text, json or markdown")
+	fl.StringVarP(&f.outDir, "output", "o", "", "write the official results layout under `DIR`: DIR/<scenario>-<case>-<timestamp>/{checks.json,stdout.txt,stderr.txt}")
+	fl.StringVar(&f.junit, "junit", "", "also write a JUnit XML report to `FILE` (a testsuite per case, a testcase per check)")
+	fl.StringVar(&f.baseline, "expected-failures", "", "judge the run by the baseline YAML `FILE` of expected failures (the official harness's format, plus '<scenario>/<case>[:<check-id>]' entries)")
+	varFlag(cmd, &f.vars)
+	fl.BoolVar(&f.showSecrets, "show-secrets", false, "do not redact assertions and access tokens in any output, report or results file")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "more detail in text output")
 	fl.IntVarP(&f.parallel, "jobs", "j", engine.DefaultParallel(), "how many cases run at once (default: the number of CPUs)")
 	return cmd
 }
 
 func runRun(ctx context.Context, f *runFlags, args []string, stdout, stderr io.Writer) error {
-	if f.format != "text" && f.format != "json" {
-		return exitCode(ExitUsage, fmt.Errorf("--format must be text or json, not %q", f.format))
+	if f.format != "text" && f.format != "json" && f.format != "markdown" {
+		return exitCode(ExitUsage, fmt.Errorf("--format must be text or json or markdown, not %q", f.format))
 	}
 	if f.client != "" && f.command != "" && f.client != f.command {
 		return exitCode(ExitUsage, fmt.Errorf("--client and --command name different commands; give one"))
@@ -81,7 +110,18 @@ func runRun(ctx context.Context, f *runFlags, args []string, stdout, stderr io.W
 	if f.parallel < 1 {
 		return exitCode(ExitUsage, fmt.Errorf("--jobs must be at least 1"))
 	}
-	l, err := load(args, stderr)
+	vars, err := parseVars(f.vars)
+	if err != nil {
+		return exitCode(ExitUsage, err)
+	}
+	var entries []*baselineEntry
+	if f.baseline != "" {
+		// Read before the run: a broken baseline should not cost a run.
+		if entries, err = readBaseline(f.baseline); err != nil {
+			return exitCode(ExitUsage, err)
+		}
+	}
+	l, err := loadWith(args, dsl.Options{Vars: vars}, stderr)
 	if err != nil {
 		return err
 	}
@@ -89,16 +129,29 @@ func runRun(ctx context.Context, f *runFlags, args []string, stdout, stderr io.W
 	if err != nil {
 		return exitCode(ExitUsage, err)
 	}
+	var base *baseline
+	if f.baseline != "" {
+		var warnings []string
+		base, warnings, err = resolveBaseline(f.baseline, entries, l.plan)
+		for _, w := range warnings {
+			fmt.Fprintf(stderr, "wifdsl: warning: %s\n", w)
+		}
+		if err != nil {
+			return exitCode(ExitUsage, err)
+		}
+	}
 	client := f.client
 	if client == "" {
 		client = f.command
 	}
+	bundled := false
 	if client == "" {
 		self, err := selfPath()
 		if err != nil {
 			return exitCode(ExitUsage, fmt.Errorf("cannot find the bundled reference client: %w", err))
 		}
 		client = shellQuote(self) + " reference-client"
+		bundled = true
 		fmt.Fprintf(stderr, "wifdsl: no --client given: running the bundled conformant reference client (%s)\n", client)
 	}
 	if ctx == nil {
@@ -108,6 +161,9 @@ func runRun(ctx context.Context, f *runFlags, args []string, stdout, stderr io.W
 	defer stop()
 
 	opts := report.Options{ShowSecrets: f.showSecrets, Verbose: f.verbose, Version: wifdsl.Version, Client: client}
+	if base != nil {
+		opts.Baseline = base.report()
+	}
 	eopts := engine.Options{Command: client, Timeout: f.timeout, FailFast: f.failFast, Parallel: f.parallel}
 	if f.format == "text" {
 		fmt.Fprintf(stdout, "wifdsl %s: client %s\n", wifdsl.Version, client)
@@ -117,28 +173,136 @@ func runRun(ctx context.Context, f *runFlags, args []string, stdout, stderr io.W
 	if err != nil {
 		return exitCode(ExitUsage, err)
 	}
+	if base != nil {
+		base.judge(opts.Baseline, res)
+	}
+	opts.Metadata = runMetadata(f, l, len(args) == 0, res, client, bundled, vars)
+
+	// Every report is written whatever the verdict; a report that cannot
+	// be written is the harness's failure.
+	var writeErrs []error
 	if f.outDir != "" {
 		if err := writeResultsDirs(f.outDir, res, opts); err != nil {
-			return exitCode(ExitUsage, err)
+			writeErrs = append(writeErrs, err)
+		}
+	}
+	if f.junit != "" {
+		if err := writeFileWith(f.junit, func(w io.Writer) error { return report.JUnit(w, res, opts) }); err != nil {
+			writeErrs = append(writeErrs, fmt.Errorf("--junit: %w", err))
 		}
 	}
 	switch f.format {
 	case "json":
 		if err := report.JSON(stdout, res, opts); err != nil {
-			return exitCode(ExitUsage, err)
+			writeErrs = append(writeErrs, err)
 		}
+		report.WriteBaseline(stderr, opts.Baseline)
+	case "markdown":
+		if err := report.Markdown(stdout, res, opts); err != nil {
+			writeErrs = append(writeErrs, err)
+		}
+		report.WriteBaseline(stderr, opts.Baseline)
 	default:
 		report.WriteSummary(stdout, res)
+		report.WriteBaseline(stdout, opts.Baseline)
 	}
 	switch {
 	case res.Interrupted:
 		return exitCode(ExitInterrupt, fmt.Errorf("interrupted"))
+	case len(writeErrs) > 0:
+		return exitCode(ExitUsage, errors.Join(writeErrs...))
 	case hasCaseErrors(res):
 		return exitCode(ExitUsage, fmt.Errorf("the harness could not run every case"))
+	case opts.Baseline != nil:
+		if !opts.Baseline.OK() {
+			return exitCode(ExitFailed, nil)
+		}
 	case !res.OK():
 		return exitCode(ExitFailed, nil)
 	}
 	return nil
+}
+
+// runMetadata describes the run for JSON output: the tool, the client, the
+// scenario files with their SHA-256 digests, the times and the settings.
+func runMetadata(f *runFlags, l *compiled, builtin bool, res *engine.Result, client string, bundled bool, vars map[string]string) *report.Metadata {
+	m := &report.Metadata{
+		Tool: report.ToolInfo{
+			Name: "wifdsl", Version: wifdsl.Version, GoVersion: runtime.Version(),
+			OS: runtime.GOOS, Arch: runtime.GOARCH,
+		},
+		Client:        report.ClientInfo{Command: client, Bundled: bundled},
+		ScenarioFiles: []report.ScenarioFile{},
+		Started:       res.Started.UTC().Format(time.RFC3339Nano),
+		Finished:      res.Started.Add(res.Duration).UTC().Format(time.RFC3339Nano),
+		DurationMS:    res.Duration.Milliseconds(),
+	}
+	files := l.parser.Files()
+	names := make([]string, 0, len(files))
+	for name := range files {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		src := files[name].Bytes
+		sum := sha256.Sum256(src)
+		m.ScenarioFiles = append(m.ScenarioFiles, report.ScenarioFile{
+			Path: name, SHA256: hex.EncodeToString(sum[:]), Bytes: len(src),
+			Builtin: builtin,
+		})
+	}
+	settings := map[string]any{"jobs": f.parallel, "showSecrets": f.showSecrets}
+	if f.timeout > 0 {
+		settings["timeout"] = f.timeout.String()
+	}
+	if f.failFast > 0 {
+		settings["failFast"] = f.failFast.String()
+	}
+	if len(f.scenarios) > 0 {
+		settings["scenario"] = f.scenarios
+	}
+	if len(f.cases) > 0 {
+		settings["case"] = f.cases
+	}
+	if len(vars) > 0 {
+		settings["vars"] = vars
+	}
+	if f.baseline != "" {
+		b := map[string]any{"path": f.baseline}
+		if src, err := os.ReadFile(f.baseline); err == nil {
+			sum := sha256.Sum256(src)
+			b["sha256"] = hex.EncodeToString(sum[:])
+		}
+		settings["expectedFailures"] = b
+	}
+	m.Settings = settings
+	return m
+}
+
+// writeFileWith writes a report to path through a temporary file, so a
+// reader never sees half of it; missing parent directories are created.
+func writeFileWith(path string, write func(io.Writer) error) error {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
 }
 
 func hasCaseErrors(res *engine.Result) bool {

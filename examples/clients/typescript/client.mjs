@@ -11,12 +11,18 @@
 //
 // Contract (shared by wifdsl and the official conformance harness):
 //
-//   node client.mjs <mcp-server-url>
+//   node client.mjs [--no-retry-guard] <mcp-server-url>
 //
 //   MCP_CONFORMANCE_SCENARIO          scenario name (informational)
 //   MCP_CONFORMANCE_PROTOCOL_VERSION  MCP protocol version (informational)
 //   MCP_CONFORMANCE_CONTEXT           JSON {name, client_id, valid_jwt,
 //                                     wrong_audience_jwt, expired_jwt, scope?}
+//
+// --no-retry-guard leaves the SDK's own behaviour after a rejected token
+// request in place: SDK 1.32.2 runs the whole flow once more after
+// invalid_grant, invalid_client or unauthorized_client. Without the flag the
+// client stops that second attempt (see WorkloadIdentityProvider). The flag
+// exists to measure the SDK itself; see examples/clients/typescript/README.md.
 //
 // Optional knobs for trying the error paths by hand (not part of the contract):
 //
@@ -174,16 +180,20 @@ class WorkloadIdentityProvider {
   /** @type {import('@modelcontextprotocol/sdk/shared/auth.js').OAuthTokens | undefined} */ #tokens;
   /** @type {import('@modelcontextprotocol/sdk/client/auth.js').OAuthDiscoveryState | undefined} */ #discovery;
   /** @type {{status: number, code?: string, description?: string} | undefined} */ #rejection;
+  /** @type {boolean} */ #retryGuard;
   /** Number of token requests built so far. */
   tokenRequests = 0;
 
   /**
-   * @param {{clientId: string, assertion: string, scope?: string}} options
+   * @param {{clientId: string, assertion: string, scope?: string, retryGuard?: boolean}} options
+   *   retryGuard (default true) stops the SDK from presenting a rejected
+   *   assertion a second time; false leaves the SDK's behaviour as it is.
    */
-  constructor({ clientId, assertion, scope }) {
+  constructor({ clientId, assertion, scope, retryGuard = true }) {
     this.#clientId = clientId;
     this.#assertion = assertion;
     this.#explicitScope = scope || undefined;
+    this.#retryGuard = retryGuard;
   }
 
   get redirectUrl() {
@@ -251,7 +261,7 @@ class WorkloadIdentityProvider {
    * @returns {URLSearchParams}
    */
   prepareTokenRequest(scope) {
-    if (this.#rejection) {
+    if (this.#rejection && this.#retryGuard) {
       throw this.rejectionFailure();
     }
     this.tokenRequests += 1;
@@ -268,7 +278,7 @@ class WorkloadIdentityProvider {
    */
   invalidateCredentials(_scope) {
     this.#tokens = undefined;
-    throw this.rejectionFailure();
+    if (this.#retryGuard) throw this.rejectionFailure();
   }
 
   /**
@@ -362,15 +372,17 @@ function describeFailure(err) {
 
 /**
  * @param {string} serverUrl
+ * @param {{retryGuard: boolean}} options
  */
-async function run(serverUrl) {
+async function run(serverUrl, { retryGuard }) {
   const ctx = readContext();
   const assertion = selectAssertion(ctx);
 
   const provider = new WorkloadIdentityProvider({
     clientId: ctx.client_id,
     assertion,
-    scope: process.env.WIF_CLIENT_SCOPE || ctx.scope
+    scope: process.env.WIF_CLIENT_SCOPE || ctx.scope,
+    retryGuard
   });
   const transport = new StreamableHTTPClientTransport(new URL(serverUrl), {
     authProvider: provider,
@@ -416,7 +428,7 @@ async function run(serverUrl) {
     }
     console.log(
       redact(
-        `ok: connected to ${serverUrl} with the JWT-bearer grant (${provider.tokenRequests} token request); ` +
+        `ok: connected to ${serverUrl} with the JWT-bearer grant (${provider.tokenRequests} token request${provider.tokenRequests === 1 ? '' : 's'}); ` +
           `tools: ${names.join(', ') || '(none)'}${whoami}`
       )
     );
@@ -426,9 +438,20 @@ async function run(serverUrl) {
 }
 
 async function main() {
-  const serverUrl = process.argv[2];
-  if (!serverUrl) {
-    console.error('usage: node client.mjs <mcp-server-url>  (context in MCP_CONFORMANCE_CONTEXT)');
+  const args = process.argv.slice(2);
+  let retryGuard = true;
+  while (args.length > 1 && args[0].startsWith('--')) {
+    const flag = args.shift();
+    if (flag === '--no-retry-guard') {
+      retryGuard = false;
+    } else {
+      console.error(`error: unknown option ${flag}`);
+      process.exit(1);
+    }
+  }
+  const serverUrl = args[0];
+  if (!serverUrl || args.length !== 1) {
+    console.error('usage: node client.mjs [--no-retry-guard] <mcp-server-url>  (context in MCP_CONFORMANCE_CONTEXT)');
     process.exit(1);
   }
   try {
@@ -446,7 +469,7 @@ async function main() {
   deadline.unref();
 
   try {
-    await run(serverUrl);
+    await run(serverUrl, { retryGuard });
   } catch (err) {
     console.error(redact(describeFailure(err)));
     process.exit(1);
