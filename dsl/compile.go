@@ -2,8 +2,12 @@ package dsl
 
 import (
 	"fmt"
+	"reflect"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/uuid"
@@ -38,20 +42,17 @@ func Compile(files []*hcl.File) (*engine.Plan, hcl.Diagnostics) {
 func (cfg *Config) Compile() (*engine.Plan, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	plan := &engine.Plan{}
-	for _, s := range cfg.Scenarios {
+	memo := &lateMemo{}
+	compiled := cfg.compileCases(memo)
+	for i, s := range cfg.Scenarios {
 		sp := &engine.Scenario{Name: s.Name, Extension: s.Extension}
 		if a := s.Body.Attrs["description"]; a != nil {
 			sp.Description, diags = appendString(diags, a, cfg.ctx)
 		}
-		cases := s.Cases
-		if len(cases) == 0 {
-			cases = []*CaseDef{{Name: DefaultCaseName, Body: &CaseBody{Attrs: hcl.Attributes{}}, DeclRange: s.DeclRange}}
-		}
-		for _, cd := range cases {
-			c, ds := cfg.compileCase(s, cd)
-			diags = append(diags, ds...)
-			if c != nil {
-				sp.Cases = append(sp.Cases, c)
+		for _, cc := range compiled[i] {
+			diags = append(diags, cc.diags...)
+			if cc.c != nil {
+				sp.Cases = append(sp.Cases, cc.c)
 			}
 		}
 		plan.Scenarios = append(plan.Scenarios, sp)
@@ -62,6 +63,67 @@ func (cfg *Config) Compile() (*engine.Plan, hcl.Diagnostics) {
 	}
 	return plan, diags
 }
+
+// compiledCase is a compiled case and its diagnostics.
+type compiledCase struct {
+	c     *engine.Case
+	diags hcl.Diagnostics
+}
+
+// compileCases compiles every case of every scenario, on as many
+// goroutines as there are CPUs (cases are independent: each reads the
+// configuration and evaluates expressions in its own contexts), and
+// returns them by scenario in declaration order, so the plan and the
+// diagnostics do not depend on the scheduling.
+func (cfg *Config) compileCases(memo *lateMemo) [][]compiledCase {
+	type job struct {
+		s  *Scenario
+		cd *CaseDef
+		at *compiledCase
+	}
+	out := make([][]compiledCase, len(cfg.Scenarios))
+	var jobs []job
+	for i, s := range cfg.Scenarios {
+		cases := s.Cases
+		if len(cases) == 0 {
+			cases = []*CaseDef{{Name: DefaultCaseName, Body: &CaseBody{Attrs: hcl.Attributes{}}, DeclRange: s.DeclRange}}
+		}
+		out[i] = make([]compiledCase, len(cases))
+		for j, cd := range cases {
+			jobs = append(jobs, job{s: s, cd: cd, at: &out[i][j]})
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(jobs)/minCasesPerWorker)
+	if workers <= 1 {
+		for _, jb := range jobs {
+			jb.at.c, jb.at.diags = cfg.compileCase(jb.s, jb.cd, memo)
+		}
+		return out
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				k := int(next.Add(1)) - 1
+				if k >= len(jobs) {
+					return
+				}
+				jb := jobs[k]
+				jb.at.c, jb.at.diags = cfg.compileCase(jb.s, jb.cd, memo)
+			}
+		}()
+	}
+	wg.Wait()
+	return out
+}
+
+// minCasesPerWorker keeps small files, such as the built-in suite, on one
+// goroutine: below this many cases per goroutine, starting them costs
+// more than it saves.
+const minCasesPerWorker = 64
 
 // unverifiedRequirements warns about requirements no check verifies.
 func (cfg *Config) unverifiedRequirements() hcl.Diagnostics {
@@ -166,7 +228,7 @@ func mergeBodies(s, c *CaseBody) *merged {
 	return m
 }
 
-func (cfg *Config) compileCase(s *Scenario, cd *CaseDef) (*engine.Case, hcl.Diagnostics) {
+func (cfg *Config) compileCase(s *Scenario, cd *CaseDef, memo *lateMemo) (*engine.Case, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	m := mergeBodies(s.Body, cd.Body)
 	c := &engine.Case{Scenario: s.Name, Name: cd.Name, ProtocolVersion: s.ProtocolVersion}
@@ -210,10 +272,9 @@ func (cfg *Config) compileCase(s *Scenario, cd *CaseDef) (*engine.Case, hcl.Diag
 	for _, a := range m.contexts {
 		diags = append(diags, checkLateShape(a.Expr, lateCtx, "an object", isObjectLike)...)
 	}
-	preview := cfg.ctx.NewChild()
-	preview.Variables = placeholderEnvVariables(s.Name, cd.Name, names, false)
+	preview := cfg.lazyPreview(s.Name, cd.Name, names)
 	c.Steps = append(c.Steps, &engine.LaunchClient{Context: &contextValue{cfg: cfg, exprs: m.contexts, preview: preview}}, &engine.Observe{})
-	checks, ds := cfg.compileChecks(s, cd, lateCtx)
+	checks, ds := cfg.compileChecks(s, cd, lateCtx, memo.forCase(s.Name, cd.Name, names))
 	diags = append(diags, ds...)
 	c.Steps = append(c.Steps, &engine.Evaluate{Checks: checks})
 	return c, diags
@@ -365,9 +426,7 @@ func (cfg *Config) compileAssertion(scenario, caseName string, a *AssertionDef, 
 			diags = append(diags, ds...)
 		}
 	}
-	preview := cfg.ctx.NewChild()
-	preview.Variables = placeholderEnvVariables(scenario, caseName, names, false)
-	step.Claims = &claimsFunc{cfg: cfg, def: a, preview: preview}
+	step.Claims = &claimsFunc{cfg: cfg, def: a, preview: cfg.lazyPreview(scenario, caseName, names)}
 	return step, diags
 }
 
@@ -449,7 +508,82 @@ func checkLate(expr hcl.Expression, ctx *hcl.EvalContext, want string, ty cty.Ty
 	return diags
 }
 
-func (cfg *Config) compileChecks(s *Scenario, cd *CaseDef, lateCtx *hcl.EvalContext) ([]*engine.Check, hcl.Diagnostics) {
+// lateMemo remembers what checkLate found for a check's expressions, so
+// that a check that many cases reach through a check set is checked once
+// per context shape instead of once per case: with thousands of cases
+// this was the largest cost of compiling. The context a check expression
+// is checked in differs between cases only in the assertion names and in
+// the scenario and case names, so those are the key (the last two only
+// for expressions that read them).
+type lateMemo struct {
+	mu    sync.Mutex
+	diags map[lateKey]hcl.Diagnostics
+	reads map[hcl.Expression]bool // whether an expression reads scenario or case
+}
+
+type lateKey struct {
+	expr  hcl.Expression
+	want  string
+	names string
+	scope string
+}
+
+// caseMemo is a lateMemo seen from one case.
+type caseMemo struct {
+	m                   *lateMemo
+	names, scenarioCase string
+}
+
+func (m *lateMemo) forCase(scenario, caseName string, names []string) caseMemo {
+	return caseMemo{m: m, names: strings.Join(names, "\x00"), scenarioCase: scenario + "\x00" + caseName}
+}
+
+// checkLate is the package's checkLate, memoized. Only expressions held by
+// pointer are memoized: their identity is their source, while wrapped
+// expressions (from dynamic blocks) may evaluate differently per use.
+func (cm caseMemo) checkLate(expr hcl.Expression, ctx *hcl.EvalContext, want string, ty cty.Type) hcl.Diagnostics {
+	m := cm.m
+	if m == nil || reflect.TypeOf(expr).Kind() != reflect.Pointer {
+		return checkLate(expr, ctx, want, ty)
+	}
+	m.mu.Lock()
+	if m.reads == nil {
+		m.reads, m.diags = map[hcl.Expression]bool{}, map[lateKey]hcl.Diagnostics{}
+	}
+	reads, known := m.reads[expr]
+	m.mu.Unlock()
+	if !known {
+		for _, t := range expr.Variables() {
+			if r := t.RootName(); r == "scenario" || r == "case" {
+				reads = true
+			}
+		}
+	}
+	key := lateKey{expr: expr, want: want, names: cm.names}
+	if reads {
+		key.scope = cm.scenarioCase
+	}
+	m.mu.Lock()
+	m.reads[expr] = reads
+	cached, hit := m.diags[key]
+	m.mu.Unlock()
+	if !hit {
+		cached = checkLate(expr, ctx, want, ty)
+		m.mu.Lock()
+		m.diags[key] = cached
+		m.mu.Unlock()
+		return cached
+	}
+	// Each case reports its own copies, as an unmemoized check would.
+	out := make(hcl.Diagnostics, len(cached))
+	for i, d := range cached {
+		cp := *d
+		out[i] = &cp
+	}
+	return out
+}
+
+func (cfg *Config) compileChecks(s *Scenario, cd *CaseDef, lateCtx *hcl.EvalContext, memo caseMemo) ([]*engine.Check, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	var defs []*CheckDef
 	var addSet func(name string)
@@ -492,9 +626,9 @@ func (cfg *Config) compileChecks(s *Scenario, cd *CaseDef, lateCtx *hcl.EvalCont
 		if d.Condition == nil {
 			continue // reported by Decode: the condition is required
 		}
-		diags = append(diags, checkLate(d.Condition, checkCtx, "a bool", cty.Bool)...)
+		diags = append(diags, memo.checkLate(d.Condition, checkCtx, "a bool", cty.Bool)...)
 		if d.ErrorMessage != nil {
-			diags = append(diags, checkLate(d.ErrorMessage, checkCtx, "a string", cty.String)...)
+			diags = append(diags, memo.checkLate(d.ErrorMessage, checkCtx, "a string", cty.String)...)
 		}
 		var refs []engine.SpecReference
 		for _, v := range d.Verifies {
@@ -531,7 +665,7 @@ func (cfg *Config) source(rng hcl.Range) string {
 type claimsFunc struct {
 	cfg     *Config
 	def     *AssertionDef
-	preview *hcl.EvalContext
+	preview func() *hcl.EvalContext // built on first use: only previews need it
 }
 
 func (f *claimsFunc) Claims(env *engine.Env, now time.Time) (jwt.Claims, error) {
@@ -650,7 +784,7 @@ func (f *claimsFunc) Preview() map[string]string {
 		if name == "alg" {
 			continue
 		}
-		v, diags := a.Expr.Value(f.preview)
+		v, diags := a.Expr.Value(f.preview())
 		switch {
 		case diags.HasErrors():
 			out[name] = f.cfg.source(a.Expr.Range())
@@ -667,6 +801,18 @@ func (f *claimsFunc) Preview() map[string]string {
 		out["jti"] = "a fresh UUID (default)"
 	}
 	return out
+}
+
+// lazyPreview returns the context previews evaluate in (server URLs on
+// placeholder ports, assertions by name), built on first use: compiling
+// does not need it, and building it for every case and assertion was a
+// large part of compiling big files.
+func (cfg *Config) lazyPreview(scenario, caseName string, names []string) func() *hcl.EvalContext {
+	return sync.OnceValue(func() *hcl.EvalContext {
+		ctx := cfg.ctx.NewChild()
+		ctx.Variables = placeholderEnvVariables(scenario, caseName, names, false)
+		return ctx
+	})
 }
 
 // lateValue is a ValueFunc over an expression.
@@ -691,7 +837,7 @@ func (l *lateValue) String() string { return l.cfg.source(l.expr.Range()) }
 type contextValue struct {
 	cfg     *Config
 	exprs   []*hcl.Attribute
-	preview *hcl.EvalContext
+	preview func() *hcl.EvalContext // built on first use: only previews need it
 }
 
 // Preview renders each context key as an author would read it before a
@@ -699,7 +845,7 @@ type contextValue struct {
 func (c *contextValue) Preview() map[string]string {
 	out := map[string]string{}
 	for _, a := range c.exprs {
-		v, diags := a.Expr.Value(c.preview)
+		v, diags := a.Expr.Value(c.preview())
 		if diags.HasErrors() || v.IsNull() || !(v.Type().IsObjectType() || v.Type().IsMapType()) {
 			continue
 		}

@@ -4,10 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"math/big"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/wifdsl/wifdsl/engine"
@@ -64,7 +67,7 @@ func envVariables(env *engine.Env) map[string]cty.Value {
 	assertions := map[string]cty.Value{}
 	for _, name := range env.AssertionOrder {
 		a := env.Assertions[name]
-		claims, err := goToCty(a.Claims)
+		claims, err := jsonToCty(a.Claims)
 		if err != nil {
 			claims = cty.DynamicVal
 		}
@@ -88,7 +91,7 @@ func envVariables(env *engine.Env) map[string]cty.Value {
 		"case":      cty.StringVal(env.Case),
 	}
 	if env.Context != nil {
-		if v, err := goToCty(env.Context); err == nil {
+		if v, err := jsonToCty(env.Context); err == nil {
 			vars["context"] = v
 		}
 	}
@@ -136,19 +139,19 @@ func placeholderEnvVariables(scenario, caseName string, assertionNames []string,
 // ruleVariables exposes a token request to a reject rule's condition.
 func ruleVariables(req *authserver.TokenRequest, claims map[string]any) map[string]cty.Value {
 	r := tokenRequestJSON(req)
-	rv, err := goToCty(r)
+	rv, err := jsonToCty(r)
 	if err != nil {
 		rv = cty.DynamicVal
 	}
 	cv := cty.EmptyObjectVal
 	if claims != nil {
-		if v, err := goToCty(claims); err == nil {
+		if v, err := jsonToCty(claims); err == nil {
 			cv = v
 		}
 	}
 	hv := cty.EmptyObjectVal
 	if req.AssertionHeader != nil {
-		if v, err := goToCty(req.AssertionHeader); err == nil {
+		if v, err := jsonToCty(req.AssertionHeader); err == nil {
 			hv = v
 		}
 	}
@@ -302,7 +305,7 @@ func observationVariables(o *engine.Observations) (map[string]cty.Value, error) 
 	}
 	vars := map[string]cty.Value{}
 	for k, v := range raw {
-		cv, err := goToCty(v)
+		cv, err := jsonToCty(v)
 		if err != nil {
 			return nil, fmt.Errorf("observation %s: %w", k, err)
 		}
@@ -422,4 +425,115 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// jsonToCty converts a JSON-shaped Go value into the cty value that
+// goToCty (a JSON round trip through ctyjson.ImpliedType and Unmarshal)
+// gives, without the round trip, which dominated the cost of evaluating
+// a case. Objects become objects, arrays tuples, numbers are parsed from
+// their JSON text as ctyjson parses them, strings are coerced to valid
+// UTF-8 as encoding/json coerces them, and null is a dynamic null. Go
+// types it does not know take the JSON route.
+func jsonToCty(v any) (cty.Value, error) {
+	switch t := v.(type) {
+	case nil:
+		return cty.NullVal(cty.DynamicPseudoType), nil
+	case string:
+		return cty.StringVal(validUTF8(t)), nil
+	case bool:
+		return cty.BoolVal(t), nil
+	case int:
+		return cty.ParseNumberVal(strconv.Itoa(t))
+	case int64:
+		return cty.ParseNumberVal(strconv.FormatInt(t, 10))
+	case float64:
+		if math.IsNaN(t) || math.IsInf(t, 0) {
+			return goToCty(v) // encoding/json refuses these: keep its error
+		}
+		return cty.ParseNumberVal(strconv.FormatFloat(t, 'g', -1, 64))
+	case map[string]any:
+		if t == nil {
+			return cty.NullVal(cty.DynamicPseudoType), nil
+		}
+		return objectToCty(t, jsonToCty)
+	case map[string]string:
+		if t == nil {
+			return cty.NullVal(cty.DynamicPseudoType), nil
+		}
+		return objectToCty(t, func(s string) (cty.Value, error) { return cty.StringVal(validUTF8(s)), nil })
+	case map[string][]string:
+		if t == nil {
+			return cty.NullVal(cty.DynamicPseudoType), nil
+		}
+		return objectToCty(t, func(l []string) (cty.Value, error) { return jsonToCty(l) })
+	case []string:
+		if t == nil {
+			return cty.NullVal(cty.DynamicPseudoType), nil
+		}
+		if len(t) == 0 {
+			return cty.EmptyTupleVal, nil
+		}
+		out := make([]cty.Value, len(t))
+		for i, e := range t {
+			out[i] = cty.StringVal(validUTF8(e))
+		}
+		return cty.TupleVal(out), nil
+	case []any:
+		if t == nil {
+			return cty.NullVal(cty.DynamicPseudoType), nil
+		}
+		if len(t) == 0 {
+			return cty.EmptyTupleVal, nil
+		}
+		out := make([]cty.Value, len(t))
+		for i, e := range t {
+			ev, err := jsonToCty(e)
+			if err != nil {
+				return cty.NilVal, err
+			}
+			out[i] = ev
+		}
+		return cty.TupleVal(out), nil
+	default:
+		return goToCty(v)
+	}
+}
+
+func objectToCty[V any](m map[string]V, conv func(V) (cty.Value, error)) (cty.Value, error) {
+	if len(m) == 0 {
+		return cty.EmptyObjectVal, nil
+	}
+	attrs := make(map[string]cty.Value, len(m))
+	for k, e := range m {
+		if !utf8.ValidString(k) {
+			// encoding/json would coerce the key, perhaps onto another one.
+			return goToCty(m)
+		}
+		ev, err := conv(e)
+		if err != nil {
+			return cty.NilVal, err
+		}
+		attrs[k] = ev
+	}
+	return cty.ObjectVal(attrs), nil
+}
+
+// validUTF8 replaces each byte of s that is not part of valid UTF-8 with
+// U+FFFD, as encoding/json does.
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s) + 8)
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b.WriteRune(utf8.RuneError)
+		} else {
+			b.WriteString(s[i : i+size])
+		}
+		i += size
+	}
+	return b.String()
 }

@@ -2,6 +2,7 @@
 // (bench/gen) for the compile-speed benchmark.
 //
 //	go run ./bench/cmd/gen-scenarios -n 1000 -o /tmp/gen-1000.hcl
+//	go run ./bench/cmd/gen-scenarios -n 1000 -large -o /tmp/gen-1000-large.hcl
 package main
 
 import (
@@ -15,6 +16,7 @@ import (
 
 func main() {
 	n := flag.Int("n", 1000, "number of scenarios")
+	large := flag.Bool("large", false, "the large scenario shape (4 cases each) instead of the small one (2)")
 	out := flag.String("o", "-", "output file (- for stdout)")
 	flag.Parse()
 	if *n < 1 {
@@ -31,7 +33,7 @@ func main() {
 		defer f.Close()
 		w = f
 	}
-	if err := gen.Write(w, gen.Options{Scenarios: *n}); err != nil {
+	if err := gen.Write(w, gen.Options{Scenarios: *n, Large: *large}); err != nil {
 		fmt.Fprintln(os.Stderr, "gen-scenarios:", err)
 		os.Exit(2)
 	}
