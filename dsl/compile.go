@@ -317,12 +317,7 @@ func (cfg *Config) compileAuth(m *merged, lateCtx *hcl.EvalContext) (*engine.Sta
 			rule.Error, ds = evalString(a, cfg.ctx)
 			diags = append(diags, ds...)
 			if !ds.HasErrors() && !validErrorCode(rule.Error) {
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  "Invalid OAuth error code",
-					Detail:   fmt.Sprintf("An error code is a word of letters, digits and '_' such as \"invalid_grant\" (RFC 6749 §5.2); %q is not.", rule.Error),
-					Subject:  a.Expr.Range().Ptr(),
-				})
+				diags = append(diags, invalidValue(a, "Invalid OAuth error code", fmt.Sprintf("An error code is a word of letters, digits and '_' such as \"invalid_grant\" (RFC 6749 §5.2); %q is not.", rule.Error)))
 			}
 		}
 		if a := r.Attrs["error_description"]; a != nil {
@@ -333,12 +328,7 @@ func (cfg *Config) compileAuth(m *merged, lateCtx *hcl.EvalContext) (*engine.Sta
 			rule.Status, ds = evalInt(a, cfg.ctx)
 			diags = append(diags, ds...)
 			if !ds.HasErrors() && (rule.Status < 400 || rule.Status > 599) {
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  "Invalid HTTP status",
-					Detail:   fmt.Sprintf("A rejection answers with a 4xx or 5xx status; %d is not one.", rule.Status),
-					Subject:  a.Expr.Range().Ptr(),
-				})
+				diags = append(diags, invalidValue(a, "Invalid HTTP status", fmt.Sprintf("A rejection answers with a 4xx or 5xx status; %d is not one.", rule.Status)))
 			}
 		}
 		if a := r.Attrs["when"]; a != nil {
@@ -369,11 +359,7 @@ func (cfg *Config) compileMCP(m *merged) (*engine.StartMCPServer, hcl.Diagnostic
 		st.Path, ds = evalString(a, cfg.ctx)
 		diags = append(diags, ds...)
 		if !ds.HasErrors() && !strings.HasPrefix(st.Path, "/") {
-			diags = append(diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError, Summary: "Invalid path",
-				Detail:  fmt.Sprintf("The MCP endpoint path must start with \"/\"; %q does not.", st.Path),
-				Subject: a.Expr.Range().Ptr(),
-			})
+			diags = append(diags, invalidValue(a, "Invalid path", fmt.Sprintf("The MCP endpoint path must start with \"/\"; %q does not.", st.Path)))
 		}
 	}
 	if a := m.mcp["scopes_supported"]; a != nil {
@@ -395,11 +381,7 @@ func (cfg *Config) compileAssertion(scenario, caseName string, a *AssertionDef, 
 		diags = append(diags, ds...)
 		if !ds.HasErrors() {
 			if !contains(jwt.SupportedAlgs(), alg) {
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError, Summary: "Unsupported signing algorithm",
-					Detail:  fmt.Sprintf("The alg %q is not supported; use one of %s.", alg, strings.Join(jwt.SupportedAlgs(), ", ")),
-					Subject: at.Expr.Range().Ptr(),
-				})
+				diags = append(diags, invalidValue(at, "Unsupported signing algorithm", fmt.Sprintf("The alg %q is not supported; use one of %s.", alg, strings.Join(jwt.SupportedAlgs(), ", "))))
 			}
 			step.Alg = alg
 		}

@@ -32,6 +32,17 @@ func evalValue(a *hcl.Attribute, ctx *hcl.EvalContext) (cty.Value, hcl.Diagnosti
 	return v, diags
 }
 
+// invalidValue is the error diagnostic for an attribute whose value is
+// not acceptable, pointing at the value.
+func invalidValue(a *hcl.Attribute, summary, detail string) *hcl.Diagnostic {
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  summary,
+		Detail:   detail,
+		Subject:  a.Expr.Range().Ptr(),
+	}
+}
+
 func typeError(a *hcl.Attribute, want string, got cty.Type, ctx *hcl.EvalContext) *hcl.Diagnostic {
 	return &hcl.Diagnostic{
 		Severity:    hcl.DiagError,
@@ -119,12 +130,7 @@ func evalDuration(a *hcl.Attribute, ctx *hcl.EvalContext) (time.Duration, hcl.Di
 	}
 	d, err := time.ParseDuration(s)
 	if err != nil {
-		return 0, append(diags, &hcl.Diagnostic{
-			Severity: hcl.DiagError,
-			Summary:  "Invalid duration",
-			Detail:   fmt.Sprintf("The %q attribute takes a duration such as \"30s\", \"5m\" or \"-10m\"; %q is not one.", a.Name, s),
-			Subject:  a.Expr.Range().Ptr(),
-		})
+		return 0, append(diags, invalidValue(a, "Invalid duration", fmt.Sprintf("The %q attribute takes a duration such as \"30s\", \"5m\" or \"-10m\"; %q is not one.", a.Name, s)))
 	}
 	return d, diags
 }
@@ -132,12 +138,7 @@ func evalDuration(a *hcl.Attribute, ctx *hcl.EvalContext) (time.Duration, hcl.Di
 func evalPositiveDuration(a *hcl.Attribute, ctx *hcl.EvalContext) (time.Duration, hcl.Diagnostics) {
 	d, diags := evalDuration(a, ctx)
 	if !diags.HasErrors() && d <= 0 {
-		diags = append(diags, &hcl.Diagnostic{
-			Severity: hcl.DiagError,
-			Summary:  "Duration must be positive",
-			Detail:   fmt.Sprintf("The %q attribute must be greater than zero.", a.Name),
-			Subject:  a.Expr.Range().Ptr(),
-		})
+		diags = append(diags, invalidValue(a, "Duration must be positive", fmt.Sprintf("The %q attribute must be greater than zero.", a.Name)))
 	}
 	return d, diags
 }
@@ -151,12 +152,7 @@ func evalLevel(a *hcl.Attribute, ctx *hcl.EvalContext) (engine.Level, hcl.Diagno
 	case engine.MUST, engine.SHOULD, engine.MAY:
 		return lvl, diags
 	}
-	return "", append(diags, &hcl.Diagnostic{
-		Severity: hcl.DiagError,
-		Summary:  "Invalid level",
-		Detail:   fmt.Sprintf("A level is MUST, SHOULD or MAY (RFC 2119); %q is not one.", s),
-		Subject:  a.Expr.Range().Ptr(),
-	})
+	return "", append(diags, invalidValue(a, "Invalid level", fmt.Sprintf("A level is MUST, SHOULD or MAY (RFC 2119); %q is not one.", s)))
 }
 
 // staticRefs reads `kind.name` or a list of them without evaluating.
