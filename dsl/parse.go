@@ -2,14 +2,18 @@ package dsl
 
 import (
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
 // MaxFileSize bounds one scenario file.
@@ -37,10 +41,17 @@ func IsScenarioFile(name string) bool {
 // ParseSource parses src as the file name; the syntax follows the name's
 // extension (.json means the JSON form).
 func (p *Parser) ParseSource(name string, src []byte) (*hcl.File, hcl.Diagnostics) {
+	var f *hcl.File
+	var diags hcl.Diagnostics
 	if strings.HasSuffix(name, ".json") {
-		return p.p.ParseJSON(src, name)
+		f, diags = p.p.ParseJSON(src, name)
+	} else {
+		f, diags = p.p.ParseHCL(src, name)
 	}
-	return p.p.ParseHCL(src, name)
+	if f != nil && !diags.HasErrors() {
+		diags = append(diags, recursiveFunctions([]*hcl.File{f})...)
+	}
+	return f, diags
 }
 
 // ParsePaths parses files and directories; a directory contributes every
@@ -95,6 +106,16 @@ func (p *Parser) ParsePaths(paths []string) ([]*hcl.File, hcl.Diagnostics) {
 			files = append(files, f)
 		}
 	}
+	// Recursion through functions of different files.
+	if !diags.HasErrors() {
+		for _, d := range recursiveFunctions(files) {
+			if !slices.ContainsFunc(diags, func(e *hcl.Diagnostic) bool {
+				return e.Summary == d.Summary && e.Subject != nil && *e.Subject == *d.Subject
+			}) {
+				diags = append(diags, d)
+			}
+		}
+	}
 	return files, diags
 }
 
@@ -108,7 +129,7 @@ func (p *Parser) ParseFile(name string) (*hcl.File, hcl.Diagnostics) {
 			Detail:   fmt.Sprintf("The file %q is %d bytes; scenario files are limited to %d bytes.", name, fi.Size(), MaxFileSize),
 		}}
 	}
-	src, err := os.ReadFile(name)
+	src, err := readLimited(name, MaxFileSize)
 	if err != nil {
 		return nil, hcl.Diagnostics{{
 			Severity: hcl.DiagError,
@@ -116,7 +137,27 @@ func (p *Parser) ParseFile(name string) (*hcl.File, hcl.Diagnostics) {
 			Detail:   fmt.Sprintf("The file %q cannot be read: %s.", name, osReason(err)),
 		}}
 	}
+	if len(src) > MaxFileSize {
+		// Not a regular file whose size Stat knew: a device or a pipe
+		// that goes on (/dev/zero, /dev/urandom).
+		return nil, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Scenario file too large",
+			Detail:   fmt.Sprintf("The file %q holds more than %d bytes; scenario files are limited to %d bytes.", name, MaxFileSize, MaxFileSize),
+		}}
+	}
 	return p.ParseSource(name, src)
+}
+
+// readLimited reads at most limit+1 bytes of the named file, so that a
+// source that never ends cannot exhaust memory.
+func readLimited(name string, limit int64) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, limit+1))
 }
 
 func osReason(err error) string {
@@ -124,4 +165,109 @@ func osReason(err error) string {
 		return pe.Err.Error()
 	}
 	return err.Error()
+}
+
+// callRE finds the names of function calls in the source text of an
+// expression in the JSON form, where no syntax tree is at hand.
+var callRE = regexp.MustCompile(`([A-Za-z_][A-Za-z0-9_-]*(?:::[A-Za-z_][A-Za-z0-9_-]*)*)\s*\(`)
+
+// recursiveFunctions reports the function blocks whose result calls the
+// function itself, directly or through other function blocks. No such
+// recursion ever ends, since HCL evaluates both results of a conditional:
+// evaluating it would exhaust the stack and crash the program, so it is
+// refused here, before any evaluation.
+func recursiveFunctions(files []*hcl.File) hcl.Diagnostics {
+	builtin := Functions()
+	type userFunc struct {
+		calls []string
+		decl  hcl.Range
+	}
+	funcs := map[string]*userFunc{}
+	var names []string
+	schema := &hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "function", LabelNames: []string{"name"}}}}
+	for _, f := range files {
+		if f == nil || f.Body == nil {
+			continue
+		}
+		content, _, _ := f.Body.PartialContent(schema)
+		for _, b := range content.Blocks {
+			name := b.Labels[0]
+			if _, taken := builtin[name]; taken || funcs[name] != nil {
+				continue // diagnosed when the functions are decoded
+			}
+			attrs, _ := b.Body.JustAttributes()
+			result := attrs["result"]
+			if result == nil {
+				continue
+			}
+			funcs[name] = &userFunc{calls: calledFunctions(result.Expr, f.Bytes), decl: b.DefRange}
+			names = append(names, name)
+		}
+	}
+	var diags hcl.Diagnostics
+	for _, name := range names {
+		// Breadth first from the functions name calls, back to name.
+		from := map[string]string{}
+		queue := slices.Clone(funcs[name].calls)
+		for _, c := range queue {
+			from[c] = name
+		}
+		found := false
+		for len(queue) > 0 && !found {
+			c := queue[0]
+			queue = queue[1:]
+			if c == name {
+				found = true
+				break
+			}
+			if funcs[c] == nil {
+				continue
+			}
+			for _, next := range funcs[c].calls {
+				if _, seen := from[next]; !seen {
+					from[next] = c
+					queue = append(queue, next)
+				}
+			}
+		}
+		if !found {
+			continue
+		}
+		path := []string{name}
+		for at := from[name]; at != name; at = from[at] {
+			path = append([]string{at}, path...)
+		}
+		path = append([]string{name}, path...)
+		decl := funcs[name].decl
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Recursive function",
+			Detail: fmt.Sprintf("The function %q calls itself (%s). Functions cannot recurse: HCL evaluates both results of a conditional, so the recursion would never end.",
+				name, strings.Join(path, " → ")),
+			Subject: &decl,
+		})
+	}
+	return diags
+}
+
+// calledFunctions lists the names of the functions expr calls.
+func calledFunctions(expr hcl.Expression, src []byte) []string {
+	var names []string
+	if e, ok := expr.(hclsyntax.Expression); ok {
+		_ = hclsyntax.VisitAll(e, func(n hclsyntax.Node) hcl.Diagnostics {
+			if call, ok := n.(*hclsyntax.FunctionCallExpr); ok {
+				names = append(names, call.Name)
+			}
+			return nil
+		})
+		return names
+	}
+	r := expr.Range()
+	if r.Start.Byte < 0 || r.End.Byte > len(src) || r.Start.Byte > r.End.Byte {
+		return nil
+	}
+	for _, m := range callRE.FindAllSubmatch(src[r.Start.Byte:r.End.Byte], -1) {
+		names = append(names, string(m[1]))
+	}
+	return names
 }

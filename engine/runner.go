@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -72,6 +73,11 @@ func Run(ctx context.Context, plan *Plan, opts Options) (*Result, error) {
 		go func() {
 			defer wg.Done()
 			for i := range next {
+				if ctx.Err() != nil {
+					// Interrupted before this case started: it has no result.
+					close(done[i])
+					continue
+				}
 				res.Cases[i] = RunCase(ctx, cases[i], opts)
 				close(done[i])
 			}
@@ -100,7 +106,7 @@ func Run(ctx context.Context, plan *Plan, opts Options) (*Result, error) {
 				continue
 			}
 		}
-		if opts.OnCase != nil {
+		if opts.OnCase != nil && res.Cases[i] != nil {
 			opts.OnCase(res.Cases[i])
 		}
 	}
@@ -387,7 +393,7 @@ func (st *runState) launch(ctx context.Context, s *LaunchClient) error {
 	co.Command = st.opts.Command
 	co.Args = []string{st.mcp.URL()}
 	launched := st.now()
-	p, err := startClient(st.opts.Command, co.Args, env, st.opts.OutputCap)
+	p, err := startClient(st.opts.Command, co.Args, env, st.opts.OutputCap, st.liveSecrets())
 	if err != nil {
 		co.StartError = err.Error()
 		return nil // a client that cannot start is the client's failure, judged by the checks
@@ -511,6 +517,24 @@ func (st *runState) closeServers() {
 	}
 	if st.mcp != nil {
 		_ = st.mcp.Close()
+	}
+}
+
+// liveSecrets returns what the client's output is searched for while it
+// runs: the assertions minted so far and the access tokens issued so far.
+func (st *runState) liveSecrets() func() []string {
+	st.envMu.RLock()
+	var minted []string
+	for _, name := range st.env.AssertionOrder {
+		minted = append(minted, st.env.Assertions[name].Token)
+	}
+	st.envMu.RUnlock()
+	as := st.as
+	return func() []string {
+		if as == nil {
+			return minted
+		}
+		return append(slices.Clone(minted), as.IssuedTokens()...)
 	}
 }
 

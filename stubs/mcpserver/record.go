@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 	"unicode"
 )
 
@@ -144,7 +145,15 @@ func (s *Server) record(next http.Handler) http.Handler {
 			Query:  query,
 		})
 		if r.URL.Path == s.path {
-			m := s.inspect(r, query)
+			// A body that trickles in is cut off; once the recorder has
+			// read it whole, the connection has no read deadline again,
+			// so an event stream in the response is not cut short.
+			rc := http.NewResponseController(w)
+			_ = rc.SetReadDeadline(time.Now().Add(bodyReadTimeout))
+			m, whole := s.inspect(r, query)
+			if whole {
+				_ = rc.SetReadDeadline(time.Time{})
+			}
 			m.At, m.Time = at.Sub(s.start), at
 			mcpIdx = s.log.addMCP(m)
 		}
@@ -153,8 +162,9 @@ func (s *Server) record(next http.Handler) http.Handler {
 }
 
 // inspect extracts what an MCPRequest records from the request line and
-// headers, and reads (then restores) the body for its JSON-RPC methods.
-func (s *Server) inspect(r *http.Request, query url.Values) MCPRequest {
+// headers, and reads (then restores) the body for its JSON-RPC methods. It
+// reports whether it read the body to its end.
+func (s *Server) inspect(r *http.Request, query url.Values) (MCPRequest, bool) {
 	m := MCPRequest{
 		HTTPMethod:      r.Method,
 		Path:            r.URL.Path,
@@ -168,11 +178,12 @@ func (s *Server) inspect(r *http.Request, query url.Values) MCPRequest {
 		// Hand the handler the bytes already read followed by the rest.
 		r.Body = restoredBody{Reader: io.MultiReader(bytes.NewReader(body), r.Body), Closer: r.Body}
 		// A body beyond the cap was not seen whole and is left unparsed.
-		if err == nil && len(body) <= maxRecordedBody {
-			m.RPCMethod, m.RPCMethods = rpcMethods(body)
+		if err != nil || len(body) > maxRecordedBody {
+			return m, false
 		}
+		m.RPCMethod, m.RPCMethods = rpcMethods(body)
 	}
-	return m
+	return m, true
 }
 
 type restoredBody struct {

@@ -35,8 +35,13 @@ const (
 	ToolText = "authenticated"
 
 	readHeaderTimeout = 5 * time.Second
-	maxHeaderBytes    = 64 << 10
-	tokenLifetime     = time.Hour
+	// bodyReadTimeout bounds reading the body of a request to the MCP
+	// endpoint (see record); a server-wide ReadTimeout would also end
+	// long-lived event streams.
+	bodyReadTimeout = 10 * time.Second
+	idleTimeout     = 30 * time.Second
+	maxHeaderBytes  = 64 << 10
+	tokenLifetime   = time.Hour
 )
 
 // Server is a running stub MCP server on a loopback port. Its methods are
@@ -137,6 +142,7 @@ func New(cfg Config) (*Server, error) {
 	s.srv = &http.Server{
 		Handler:           s.record(route),
 		ReadHeaderTimeout: readHeaderTimeout,
+		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          log.New(io.Discard, "", 0),
 	}

@@ -1,0 +1,198 @@
+package wifdsl_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wifdsl/wifdsl/engine"
+	"github.com/wifdsl/wifdsl/internal/testclient"
+)
+
+// determinismRuns is how many times TestDeterministicVerdicts runs the
+// built-in suite against each client. With -short, the broken variants run
+// determinismShortRuns times each; the conformant client always runs
+// determinismRuns times.
+const (
+	determinismRuns      = 20
+	determinismShortRuns = 3
+)
+
+// hostileButJudged are hostile variants cheap enough to run 20 times, and
+// what they trip: crash dies by SIGKILL after surfacing the error, fork
+// leaves a child in its group and then behaves. The others (hang-start,
+// flood, hammer) are covered one at a time by engine/hostile_test.go.
+var hostileButJudged = map[string]tripped{
+	"crash": {},
+	"fork":  {},
+}
+
+// verdict is one case's outcome in a comparable form: the harness error,
+// then each check's id and status in check order.
+func verdict(c *engine.CaseResult) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s/%s", c.Scenario, c.Case)
+	if c.Error != "" {
+		fmt.Fprintf(&b, " error=%q", c.Error)
+	}
+	for _, ch := range c.Checks {
+		fmt.Fprintf(&b, " %s=%s", ch.ID, ch.Status)
+	}
+	return b.String()
+}
+
+// clientOptions runs the reference client (or a variant) through this test
+// binary. Where the binary's path is plain it is started directly rather
+// than through a shell and env(1), which saves two processes per case.
+//
+// The budgets leave room for a loaded machine: a verdict must not depend
+// on how busy it is, and a conformant client that is starved of CPU for a
+// second after its error response must not read as one that hangs.
+func clientOptions(bug string) engine.Options {
+	opts := engine.Options{
+		Command:  testclient.Command(bug),
+		Parallel: 4,
+		Timeout:  15 * time.Second,
+		FailFast: 3 * time.Second,
+	}
+	if self, err := os.Executable(); err == nil && !strings.ContainsAny(self, " \t\n'\"\\$`|&;<>()*?[]#~=%{}!") {
+		opts.Command = self
+		if bug != "" {
+			opts.Command += " -bug " + bug
+		}
+		opts.Env = append(os.Environ(), "WIFDSL_TESTCLIENT=1", "GORACE=atexit_sleep_ms=0")
+	}
+	return opts
+}
+
+// TestDeterministicVerdicts runs the built-in suite many times against the
+// conformant client and every broken variant, with cases in parallel, and
+// requires the same verdicts every time: equal to one another, to a run
+// with one case at a time, and to the verdicts suiteMatrix expects.
+//
+// The runs of one client go through one engine.Run whose plan holds the
+// suite that many times, with cases in parallel, so cases of different
+// runs overlap and the same compiled cases run concurrently. Two clients
+// run at once, besides the hanging variants, which mostly wait for their
+// budgets and get more workers.
+func TestDeterministicVerdicts(t *testing.T) {
+	expected := map[string]tripped{}
+	for b, tr := range suiteMatrix {
+		expected[b] = tr
+	}
+	for b, tr := range hostileButJudged {
+		expected[b] = tr
+	}
+	var bugs []string
+	for b := range expected {
+		bugs = append(bugs, b)
+	}
+	sort.Strings(bugs)
+	waits := func(bug string) bool { return strings.HasPrefix(bug, "hang") }
+
+	type outcome struct {
+		runs     int
+		seq, par *engine.Result
+		err      error
+	}
+	outcomes := make(map[string]*outcome, len(bugs))
+	plans := make(map[string][2]*engine.Plan, len(bugs))
+	for _, bug := range bugs {
+		o := &outcome{runs: determinismRuns}
+		if testing.Short() && bug != "" {
+			o.runs = determinismShortRuns
+		}
+		outcomes[bug] = o
+		once, many := builtinPlan(t), &engine.Plan{}
+		for range o.runs {
+			many.Scenarios = append(many.Scenarios, once.Scenarios...)
+		}
+		plans[bug] = [2]*engine.Plan{once, many}
+	}
+	start := time.Now()
+	sem := make(chan struct{}, 2)
+	var wg sync.WaitGroup
+	for _, bug := range bugs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if !waits(bug) {
+				sem <- struct{}{}
+				defer func() { <-sem }()
+			}
+			o := outcomes[bug]
+			opts := clientOptions(bug)
+			if waits(bug) {
+				opts.Parallel = 16
+			}
+			// The reference, one case at a time, beside the parallel runs.
+			var seqErr error
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				so := opts
+				so.Parallel = 1
+				o.seq, seqErr = engine.Run(context.Background(), plans[bug][0], so)
+			}()
+			o.par, o.err = engine.Run(context.Background(), plans[bug][1], opts)
+			<-done
+			if o.err == nil {
+				o.err = seqErr
+			}
+		}()
+	}
+	wg.Wait()
+	t.Logf("%d clients, %d suite runs, in %v", len(bugs), func() (n int) {
+		for _, o := range outcomes {
+			n += o.runs + 1
+		}
+		return n
+	}(), time.Since(start).Round(time.Millisecond))
+
+	suiteLen := len(plans[""][0].Cases())
+	for _, bug := range bugs {
+		t.Run("bug="+bug, func(t *testing.T) {
+			o := outcomes[bug]
+			if o.err != nil {
+				t.Fatal(o.err)
+			}
+			if len(o.par.Cases) != o.runs*suiteLen || len(o.seq.Cases) != suiteLen {
+				t.Fatalf("%d and %d case results, want %d and %d", len(o.par.Cases), len(o.seq.Cases), o.runs*suiteLen, suiteLen)
+			}
+			want := make([]string, suiteLen)
+			for i, c := range o.seq.Cases {
+				want[i] = verdict(c)
+			}
+			for r := range o.runs {
+				for i := range suiteLen {
+					c := o.par.Cases[r*suiteLen+i]
+					if got := verdict(c); got != want[i] {
+						t.Errorf("run %d differs from the sequential run:\n got  %s\n want %s", r+1, got, want[i])
+						for _, e := range c.Observations.Timeline() {
+							t.Logf("  %v %s", e.At, e.Text)
+						}
+					}
+				}
+			}
+			// And the verdicts are the expected ones.
+			got := tripped{}
+			for _, c := range o.seq.Cases {
+				for _, ch := range c.Checks {
+					if ch.Status != engine.StatusSuccess {
+						got[c.Case] = append(got[c.Case], ch.ID)
+					}
+				}
+			}
+			for _, c := range allCases {
+				if g, w := sorted(got[c]), sorted(expected[bug][c]); strings.Join(g, ",") != strings.Join(w, ",") {
+					t.Errorf("case %s: tripped %v, want %v", c, g, w)
+				}
+			}
+		})
+	}
+}

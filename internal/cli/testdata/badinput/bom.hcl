@@ -1,0 +1,3 @@
+﻿scenario "s" {
+  bogus = 1
+}

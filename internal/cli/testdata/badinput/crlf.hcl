@@ -1,0 +1,4 @@
+scenario "s" {
+  description = "ok"
+  audence = "x"
+}

@@ -1,0 +1,3 @@
+scenario "t" {
+  timeout = "forever"
+}

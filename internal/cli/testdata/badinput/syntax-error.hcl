@@ -1,0 +1,2 @@
+scenario "s" {
+  description = "never closed

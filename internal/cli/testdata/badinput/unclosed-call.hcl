@@ -1,0 +1,12 @@
+requirement "r" {
+  level = MUST
+  text  = "x"
+}
+scenario "s" {
+  case "c" {
+    check "k" {
+      verifies  = requirement.r
+      condition = length(
+    }
+  }
+}
