@@ -128,6 +128,12 @@ func DecodeWith(files []*hcl.File, opts Options) (*Config, hcl.Diagnostics) {
 			cfg.sources[r.Filename] = f.Bytes
 		}
 	}
+	// A recursive function would never finish evaluating: refuse it
+	// before anything is evaluated, whoever parsed the files.
+	if diags := recursiveFunctions(files); diags.HasErrors() {
+		cfg.ctx = newRootContext(Functions())
+		return cfg, diags
+	}
 	body, diags := cfg.prepare(files, opts)
 	content, ds := body.Content(fileSchema)
 	diags = append(diags, ds...)

@@ -149,6 +149,19 @@ func (p *Parser) ParseFile(name string) (*hcl.File, hcl.Diagnostics) {
 	return p.ParseSource(name, src)
 }
 
+// ReadFile reads a scenario file, refusing one larger than MaxFileSize
+// (including endless ones such as /dev/zero) without reading it all.
+func ReadFile(name string) ([]byte, error) {
+	src, err := readLimited(name, MaxFileSize)
+	if err != nil {
+		return nil, err
+	}
+	if len(src) > MaxFileSize {
+		return nil, fmt.Errorf("%s holds more than %d bytes; scenario files are limited to that", name, MaxFileSize)
+	}
+	return src, nil
+}
+
 // readLimited reads at most limit+1 bytes of the named file, so that a
 // source that never ends cannot exhaust memory.
 func readLimited(name string, limit int64) ([]byte, error) {

@@ -39,7 +39,7 @@ Files in the JSON form (*.hcl.json) are not touched.`,
 			var diags hcl.Diagnostics
 			unformatted := 0
 			for _, name := range files {
-				src, err := os.ReadFile(name)
+				src, err := dsl.ReadFile(name)
 				if err != nil {
 					return exitCode(ExitUsage, fmt.Errorf("fmt: %w", err))
 				}

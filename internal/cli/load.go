@@ -102,7 +102,7 @@ type jsonPos struct {
 func toJSONDiags(p *dsl.Parser, diags hcl.Diagnostics) []jsonDiagnostic {
 	out := []jsonDiagnostic{}
 	files := p.Files()
-	for _, d := range diags {
+	for _, d := range dsl.SortDiagnostics(diags) {
 		jd := jsonDiagnostic{Summary: d.Summary, Detail: d.Detail, Severity: "error"}
 		if d.Severity == hcl.DiagWarning {
 			jd.Severity = "warning"

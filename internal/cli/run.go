@@ -348,6 +348,9 @@ func filterPlan(p *engine.Plan, scenarios, cases []string) (*engine.Plan, error)
 			out.Scenarios = append(out.Scenarios, &ns)
 		}
 	}
+	if len(out.Scenarios) == 0 && len(p.Cases()) == 0 {
+		return nil, fmt.Errorf("the scenario files declare no scenario, so there is nothing to run")
+	}
 	if len(out.Scenarios) == 0 {
 		var names []string
 		for _, s := range p.Scenarios {
