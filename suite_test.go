@@ -8,9 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/hcl/v2"
-	"github.com/wifdsl/wifdsl"
-	"github.com/wifdsl/wifdsl/dsl"
 	"github.com/wifdsl/wifdsl/engine"
 	"github.com/wifdsl/wifdsl/internal/testclient"
 )
@@ -85,14 +82,9 @@ var suiteMatrix = map[string]tripped{
 
 func builtinPlan(t testing.TB) *engine.Plan {
 	t.Helper()
-	p := dsl.NewParser()
-	f, diags := p.ParseSource(wifdsl.BuiltinSuiteName, wifdsl.BuiltinSuite)
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
-	plan, diags := dsl.Compile([]*hcl.File{f})
-	if diags.HasErrors() {
-		t.Fatal(diags)
+	plan, err := testclient.BuiltinPlan()
+	if err != nil {
+		t.Fatal(err)
 	}
 	return plan
 }

@@ -7,10 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/hcl/v2"
-	"github.com/wifdsl/wifdsl"
-	"github.com/wifdsl/wifdsl/dsl"
 	"github.com/wifdsl/wifdsl/engine"
+	"github.com/wifdsl/wifdsl/internal/testclient"
 )
 
 // noopClient is a client that exits at once without touching the servers.
@@ -18,14 +16,9 @@ const noopClient = "/bin/true"
 
 func builtinCases(b *testing.B) []*engine.Case {
 	b.Helper()
-	p := dsl.NewParser()
-	f, diags := p.ParseSource(wifdsl.BuiltinSuiteName, wifdsl.BuiltinSuite)
-	if diags.HasErrors() {
-		b.Fatal(diags)
-	}
-	plan, diags := dsl.Compile([]*hcl.File{f})
-	if diags.HasErrors() {
-		b.Fatal(diags)
+	plan, err := testclient.BuiltinPlan()
+	if err != nil {
+		b.Fatal(err)
 	}
 	cases := plan.Cases()
 	if len(cases) == 0 {

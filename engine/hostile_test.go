@@ -25,9 +25,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/hcl/v2"
-	"github.com/wifdsl/wifdsl"
-	"github.com/wifdsl/wifdsl/dsl"
 	"github.com/wifdsl/wifdsl/engine"
 	"github.com/wifdsl/wifdsl/internal/testclient"
 	"github.com/wifdsl/wifdsl/stubs/authserver"
@@ -224,14 +221,9 @@ func getJSON(c *http.Client, u string, v any) error {
 // suiteCase returns a case of the built-in suite, freshly compiled.
 func suiteCase(t testing.TB, name string) *engine.Case {
 	t.Helper()
-	p := dsl.NewParser()
-	f, diags := p.ParseSource(wifdsl.BuiltinSuiteName, wifdsl.BuiltinSuite)
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
-	plan, diags := dsl.Compile([]*hcl.File{f})
-	if diags.HasErrors() {
-		t.Fatal(diags)
+	plan, err := testclient.BuiltinPlan()
+	if err != nil {
+		t.Fatal(err)
 	}
 	for _, c := range plan.Cases() {
 		if c.Name == name {

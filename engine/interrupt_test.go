@@ -10,9 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/hcl/v2"
-	"github.com/wifdsl/wifdsl"
-	"github.com/wifdsl/wifdsl/dsl"
 	"github.com/wifdsl/wifdsl/engine"
 	"github.com/wifdsl/wifdsl/internal/testclient"
 )
@@ -34,14 +31,9 @@ func waitForLines(t testing.TB, file string, n int, limit time.Duration) {
 // no stub server still answering.
 func TestInterruptStopsClientsAndServers(t *testing.T) {
 	needProc(t)
-	p := dsl.NewParser()
-	f, diags := p.ParseSource(wifdsl.BuiltinSuiteName, wifdsl.BuiltinSuite)
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
-	plan, diags := dsl.Compile([]*hcl.File{f})
-	if diags.HasErrors() {
-		t.Fatal(diags)
+	plan, err := testclient.BuiltinPlan()
+	if err != nil {
+		t.Fatal(err)
 	}
 	const parallel = 3
 	if len(plan.Cases()) <= parallel {

@@ -7,9 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/hcl/v2"
-	"github.com/wifdsl/wifdsl"
-	"github.com/wifdsl/wifdsl/dsl"
+	"github.com/wifdsl/wifdsl/internal/testclient"
 )
 
 // textVerdictLine matches the lines of text output that carry a verdict: a
@@ -50,14 +48,9 @@ func TestTextOutputOrderIsDeterministic(t *testing.T) {
 	if err != nil {
 		t.Fatalf("wifdsl is not on PATH (the test binary's TestMain puts it there): %v", err)
 	}
-	p := dsl.NewParser()
-	f, diags := p.ParseSource(wifdsl.BuiltinSuiteName, wifdsl.BuiltinSuite)
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
-	plan, diags := dsl.Compile([]*hcl.File{f})
-	if diags.HasErrors() {
-		t.Fatal(diags)
+	plan, err := testclient.BuiltinPlan()
+	if err != nil {
+		t.Fatal(err)
 	}
 	var want []string
 	for _, c := range plan.Cases() {

@@ -7,6 +7,10 @@ import (
 	"os"
 	"strings"
 
+	"github.com/hashicorp/hcl/v2"
+	"github.com/wifdsl/wifdsl"
+	"github.com/wifdsl/wifdsl/dsl"
+	"github.com/wifdsl/wifdsl/engine"
 	"github.com/wifdsl/wifdsl/internal/refclient"
 )
 
@@ -35,4 +39,17 @@ func Command(bug string) string {
 		cmd += " -bug " + bug
 	}
 	return cmd
+}
+
+// BuiltinPlan compiles the built-in suite, for tests that run it.
+func BuiltinPlan() (*engine.Plan, error) {
+	f, diags := dsl.NewParser().ParseSource(wifdsl.BuiltinSuiteName, wifdsl.BuiltinSuite)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	plan, diags := dsl.Compile([]*hcl.File{f})
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return plan, nil
 }

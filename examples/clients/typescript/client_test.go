@@ -17,10 +17,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/hashicorp/hcl/v2"
-	"github.com/wifdsl/wifdsl"
-	"github.com/wifdsl/wifdsl/dsl"
 	"github.com/wifdsl/wifdsl/internal/cli"
+	"github.com/wifdsl/wifdsl/internal/testclient"
 )
 
 // sdkVersion is the SDK version package.json pins; the findings in
@@ -120,14 +118,9 @@ func runSuite(t *testing.T, args ...string) (int, runDoc) {
 // builtinCases are the case names of the built-in suite.
 func builtinCases(t *testing.T) []string {
 	t.Helper()
-	p := dsl.NewParser()
-	f, diags := p.ParseSource(wifdsl.BuiltinSuiteName, wifdsl.BuiltinSuite)
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
-	plan, diags := dsl.Compile([]*hcl.File{f})
-	if diags.HasErrors() {
-		t.Fatal(diags)
+	plan, err := testclient.BuiltinPlan()
+	if err != nil {
+		t.Fatal(err)
 	}
 	var out []string
 	for _, c := range plan.Cases() {
