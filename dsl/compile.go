@@ -235,16 +235,8 @@ func (cfg *Config) compileCase(s *Scenario, cd *CaseDef, memo *lateMemo) (*engin
 	if a := m.attrs["description"]; a != nil {
 		c.Description, diags = appendString(diags, a, cfg.ctx)
 	}
-	if a := m.attrs["timeout"]; a != nil {
-		d, ds := evalPositiveDuration(a, cfg.ctx)
-		diags = append(diags, ds...)
-		c.Timeout = d
-	}
-	if a := m.attrs["fail_fast"]; a != nil {
-		d, ds := evalPositiveDuration(a, cfg.ctx)
-		diags = append(diags, ds...)
-		c.FailFast = d
-	}
+	readAttr(&diags, m.attrs["timeout"], cfg.ctx, evalPositiveDuration, &c.Timeout)
+	readAttr(&diags, m.attrs["fail_fast"], cfg.ctx, evalPositiveDuration, &c.FailFast)
 	var names []string
 	for _, a := range m.assertions {
 		names = append(names, a.Name)
@@ -283,53 +275,26 @@ func (cfg *Config) compileCase(s *Scenario, cd *CaseDef, memo *lateMemo) (*engin
 func (cfg *Config) compileAuth(m *merged, lateCtx *hcl.EvalContext) (*engine.StartAuthServer, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	st := &engine.StartAuthServer{}
-	var ds hcl.Diagnostics
-	if a := m.auth["grant_types_supported"]; a != nil {
-		st.GrantTypesSupported, ds = evalStringList(a, cfg.ctx)
-		diags = append(diags, ds...)
-	}
-	if a := m.auth["registration"]; a != nil {
-		st.Registration, ds = evalBool(a, cfg.ctx)
-		diags = append(diags, ds...)
-	}
-	if a := m.auth["scopes_supported"]; a != nil {
-		st.ScopesSupported, ds = evalStringList(a, cfg.ctx)
-		diags = append(diags, ds...)
-	}
-	if a := m.auth["leeway"]; a != nil {
-		st.Leeway, ds = evalDuration(a, cfg.ctx)
-		diags = append(diags, ds...)
-	}
-	if a := m.auth["token_ttl"]; a != nil {
-		st.TokenTTL, ds = evalPositiveDuration(a, cfg.ctx)
-		diags = append(diags, ds...)
-	}
-	if a := m.auth["verify_assertion"]; a != nil {
-		verify, ds := evalBool(a, cfg.ctx)
-		diags = append(diags, ds...)
-		st.SkipVerification = !verify
-	}
+	readAttr(&diags, m.auth["grant_types_supported"], cfg.ctx, evalStringList, &st.GrantTypesSupported)
+	readAttr(&diags, m.auth["registration"], cfg.ctx, evalBool, &st.Registration)
+	readAttr(&diags, m.auth["scopes_supported"], cfg.ctx, evalStringList, &st.ScopesSupported)
+	readAttr(&diags, m.auth["leeway"], cfg.ctx, evalDuration, &st.Leeway)
+	readAttr(&diags, m.auth["token_ttl"], cfg.ctx, evalPositiveDuration, &st.TokenTTL)
+	verify := true
+	readAttr(&diags, m.auth["verify_assertion"], cfg.ctx, evalBool, &verify)
+	st.SkipVerification = !verify
 	ruleCtx := lateCtx.NewChild()
 	ruleCtx.Variables = placeholderRuleVariables()
 	for _, r := range m.rules {
-		rule := engine.RejectRule{Name: r.Name, Error: "invalid_grant", Status: 0}
-		if a := r.Attrs["error"]; a != nil {
-			rule.Error, ds = evalString(a, cfg.ctx)
-			diags = append(diags, ds...)
-			if !ds.HasErrors() && !validErrorCode(rule.Error) {
-				diags = append(diags, invalidValue(a, "Invalid OAuth error code", fmt.Sprintf("An error code is a word of letters, digits and '_' such as \"invalid_grant\" (RFC 6749 §5.2); %q is not.", rule.Error)))
-			}
+		rule := engine.RejectRule{Name: r.Name, Error: "invalid_grant"}
+		if a := r.Attrs["error"]; readAttr(&diags, a, cfg.ctx, evalString, &rule.Error) && !validErrorCode(rule.Error) {
+			diags = append(diags, invalidValue(a, "Invalid OAuth error code",
+				fmt.Sprintf("An error code is a word of letters, digits and '_' such as \"invalid_grant\" (RFC 6749 §5.2); %q is not.", rule.Error)))
 		}
-		if a := r.Attrs["error_description"]; a != nil {
-			rule.ErrorDescription, ds = evalString(a, cfg.ctx)
-			diags = append(diags, ds...)
-		}
-		if a := r.Attrs["status"]; a != nil {
-			rule.Status, ds = evalInt(a, cfg.ctx)
-			diags = append(diags, ds...)
-			if !ds.HasErrors() && (rule.Status < 400 || rule.Status > 599) {
-				diags = append(diags, invalidValue(a, "Invalid HTTP status", fmt.Sprintf("A rejection answers with a 4xx or 5xx status; %d is not one.", rule.Status)))
-			}
+		readAttr(&diags, r.Attrs["error_description"], cfg.ctx, evalString, &rule.ErrorDescription)
+		if a := r.Attrs["status"]; readAttr(&diags, a, cfg.ctx, evalInt, &rule.Status) && (rule.Status < 400 || rule.Status > 599) {
+			diags = append(diags, invalidValue(a, "Invalid HTTP status",
+				fmt.Sprintf("A rejection answers with a 4xx or 5xx status; %d is not one.", rule.Status)))
 		}
 		if a := r.Attrs["when"]; a != nil {
 			diags = append(diags, checkLate(a.Expr, ruleCtx, "a bool", cty.Bool)...)
@@ -353,23 +318,13 @@ func validErrorCode(s string) bool {
 }
 
 func (cfg *Config) compileMCP(m *merged) (*engine.StartMCPServer, hcl.Diagnostics) {
-	var diags, ds hcl.Diagnostics
+	var diags hcl.Diagnostics
 	st := &engine.StartMCPServer{}
-	if a := m.mcp["path"]; a != nil {
-		st.Path, ds = evalString(a, cfg.ctx)
-		diags = append(diags, ds...)
-		if !ds.HasErrors() && !strings.HasPrefix(st.Path, "/") {
-			diags = append(diags, invalidValue(a, "Invalid path", fmt.Sprintf("The MCP endpoint path must start with \"/\"; %q does not.", st.Path)))
-		}
+	if a := m.mcp["path"]; readAttr(&diags, a, cfg.ctx, evalString, &st.Path) && !strings.HasPrefix(st.Path, "/") {
+		diags = append(diags, invalidValue(a, "Invalid path", fmt.Sprintf("The MCP endpoint path must start with \"/\"; %q does not.", st.Path)))
 	}
-	if a := m.mcp["scopes_supported"]; a != nil {
-		st.ScopesSupported, ds = evalStringList(a, cfg.ctx)
-		diags = append(diags, ds...)
-	}
-	if a := m.mcp["challenge_scope"]; a != nil {
-		st.ChallengeScope, ds = evalString(a, cfg.ctx)
-		diags = append(diags, ds...)
-	}
+	readAttr(&diags, m.mcp["scopes_supported"], cfg.ctx, evalStringList, &st.ScopesSupported)
+	readAttr(&diags, m.mcp["challenge_scope"], cfg.ctx, evalString, &st.ChallengeScope)
 	return st, diags
 }
 

@@ -32,6 +32,22 @@ func evalValue(a *hcl.Attribute, ctx *hcl.EvalContext) (cty.Value, hcl.Diagnosti
 	return v, diags
 }
 
+// readAttr evaluates a, when it is set, with eval and stores the value in
+// *dst; the diagnostics go to *diags. It reports whether a value was
+// stored, so callers can check it further.
+func readAttr[T any](diags *hcl.Diagnostics, a *hcl.Attribute, ctx *hcl.EvalContext, eval func(*hcl.Attribute, *hcl.EvalContext) (T, hcl.Diagnostics), dst *T) bool {
+	if a == nil {
+		return false
+	}
+	v, ds := eval(a, ctx)
+	*diags = append(*diags, ds...)
+	if ds.HasErrors() {
+		return false
+	}
+	*dst = v
+	return true
+}
+
 // invalidValue is the error diagnostic for an attribute whose value is
 // not acceptable, pointing at the value.
 func invalidValue(a *hcl.Attribute, summary, detail string) *hcl.Diagnostic {
