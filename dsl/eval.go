@@ -50,12 +50,6 @@ func staticVariables() map[string]cty.Value {
 	}
 }
 
-// evalContexts holds the functions and the variables common to a file set
-// (static variables plus locals), so that stages can build children of it.
-type evalContexts struct {
-	root *hcl.EvalContext
-}
-
 func newRootContext(funcs map[string]function.Function) *hcl.EvalContext {
 	return &hcl.EvalContext{Variables: staticVariables(), Functions: funcs}
 }

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"net/url"
 	"sort"
 	"strings"
 	"sync"
@@ -282,9 +281,4 @@ func mergeRequests(a []authserver.Request, m []mcpserver.Request) []HTTPRequest 
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].At < out[j].At })
 	return out
-}
-
-// queryString renders a query map for display.
-func queryString(q map[string][]string) string {
-	return url.Values(q).Encode()
 }

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"bytes"
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -477,14 +476,4 @@ func (p *clientProcess) exitStatus() (code int, signal string) {
 		return -1, syscall.Signal(code - 128).String()
 	}
 	return code, ""
-}
-
-// waitCtx is a helper that waits for ch or ctx.
-func waitCtx(ctx context.Context, ch <-chan struct{}) bool {
-	select {
-	case <-ch:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

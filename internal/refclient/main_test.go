@@ -364,7 +364,7 @@ func TestVariants(t *testing.T) {
 			if got == "" || got == jwt {
 				t.Fatal("the assertion is the workload JWT")
 			}
-			jws, err := jose.ParseSigned(got, []jose.SignatureAlgorithm{jose.ES256})
+			jws, err := jose.ParseSignedCompact(got, []jose.SignatureAlgorithm{jose.ES256})
 			if err != nil {
 				t.Fatal(err)
 			}
