@@ -28,7 +28,7 @@ type planCase struct {
 
 func newPlanCmd(stdout, stderr io.Writer) *cobra.Command {
 	var format string
-	var vars []string
+	var vars, scenarios, cases []string
 	cmd := &cobra.Command{
 		Use:   "plan [FILE|DIR ...]",
 		Short: "Show the runtime steps each case will execute",
@@ -37,7 +37,7 @@ the steps the engine will run: which servers start with which reject rules,
 which JWTs are minted with which claims, what the client receives in
 MCP_CONFORMANCE_CONTEXT, and which checks are judged. Server URLs are shown
 with placeholder ports (AS_PORT, MCP_PORT); nothing is started.`,
-		Example: "  wifdsl plan\n  wifdsl plan scenarios.hcl --format json",
+		Example: "  wifdsl plan\n  wifdsl plan --case rejected-scope\n  wifdsl plan scenarios.hcl --format json",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if format != "text" && format != "json" {
 				return exitCode(ExitUsage, fmt.Errorf("--format must be text or json, not %q", format))
@@ -50,14 +50,18 @@ with placeholder ports (AS_PORT, MCP_PORT); nothing is started.`,
 			if err != nil {
 				return err
 			}
-			var cases []planCase
-			for _, cs := range c.plan.Cases() {
-				cases = append(cases, describeCase(cs))
+			plan, err := filterPlan(c.plan, scenarios, cases)
+			if err != nil {
+				return exitCode(ExitUsage, err)
+			}
+			var described []planCase
+			for _, cs := range plan.Cases() {
+				described = append(described, describeCase(cs))
 			}
 			if format == "json" {
-				return writeJSON(stdout, cases)
+				return writeJSON(stdout, described)
 			}
-			for _, pc := range cases {
+			for _, pc := range described {
 				fmt.Fprintf(stdout, "%s/%s\n", pc.Scenario, pc.Case)
 				for i, st := range pc.Steps {
 					fmt.Fprintf(stdout, "  %d. %s\n", i+1, st.Step)
@@ -74,6 +78,8 @@ with placeholder ports (AS_PORT, MCP_PORT); nothing is started.`,
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	cmd.Flags().StringSliceVar(&scenarios, "scenario", nil, "only scenarios with these names (glob patterns allowed)")
+	cmd.Flags().StringSliceVar(&cases, "case", nil, "only cases with these names (glob patterns allowed)")
 	varFlag(cmd, &vars)
 	return cmd
 }
