@@ -50,9 +50,11 @@ with placeholder ports (AS_PORT, MCP_PORT); nothing is started.`,
 			if err != nil {
 				return err
 			}
-			plan, err := filterPlan(c.plan, scenarios, cases)
-			if err != nil {
-				return exitCode(ExitUsage, err)
+			plan := c.plan
+			if len(scenarios)+len(cases) > 0 {
+				if plan, err = filterPlan(plan, scenarios, cases); err != nil {
+					return exitCode(ExitUsage, err)
+				}
 			}
 			var described []planCase
 			for _, cs := range plan.Cases() {
