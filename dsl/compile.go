@@ -46,9 +46,7 @@ func (cfg *Config) Compile() (*engine.Plan, hcl.Diagnostics) {
 	compiled := cfg.compileCases(memo)
 	for i, s := range cfg.Scenarios {
 		sp := &engine.Scenario{Name: s.Name, Extension: s.Extension}
-		if a := s.Body.Attrs["description"]; a != nil {
-			sp.Description, diags = appendString(diags, a, cfg.ctx)
-		}
+		readAttr(&diags, s.Body.Attrs["description"], cfg.ctx, evalString, &sp.Description)
 		for _, cc := range compiled[i] {
 			diags = append(diags, cc.diags...)
 			if cc.c != nil {
@@ -232,9 +230,7 @@ func (cfg *Config) compileCase(s *Scenario, cd *CaseDef, memo *lateMemo) (*engin
 	var diags hcl.Diagnostics
 	m := mergeBodies(s.Body, cd.Body)
 	c := &engine.Case{Scenario: s.Name, Name: cd.Name, ProtocolVersion: s.ProtocolVersion}
-	if a := m.attrs["description"]; a != nil {
-		c.Description, diags = appendString(diags, a, cfg.ctx)
-	}
+	readAttr(&diags, m.attrs["description"], cfg.ctx, evalString, &c.Description)
 	readAttr(&diags, m.attrs["timeout"], cfg.ctx, evalPositiveDuration, &c.Timeout)
 	readAttr(&diags, m.attrs["fail_fast"], cfg.ctx, evalPositiveDuration, &c.FailFast)
 	var names []string

@@ -289,26 +289,11 @@ func (cfg *Config) decodeRequirement(b *hcl.Block) (*Requirement, hcl.Diagnostic
 	content, diags := b.Body.Content(requirementSchema)
 	r := &Requirement{ID: b.Labels[0], DeclRange: b.DefRange}
 	diags = append(diags, checkName("requirement", b.Labels[0], b.LabelRanges[0])...)
-	if a := content.Attributes["level"]; a != nil {
-		lvl, ds := evalLevel(a, cfg.ctx)
-		diags = append(diags, ds...)
-		r.Level = lvl
-	}
-	if a := content.Attributes["text"]; a != nil {
-		s, ds := evalString(a, cfg.ctx)
-		diags = append(diags, ds...)
-		r.Text = s
-	}
-	if a := content.Attributes["ref"]; a != nil {
-		s, ds := evalString(a, cfg.ctx)
-		diags = append(diags, ds...)
-		r.Ref = s
-	}
-	if a := content.Attributes["tags"]; a != nil {
-		tags, ds := evalStringList(a, cfg.ctx)
-		diags = append(diags, ds...)
-		r.Tags = tags
-	}
+	attrs := content.Attributes
+	readAttr(&diags, attrs["level"], cfg.ctx, evalLevel, &r.Level)
+	readAttr(&diags, attrs["text"], cfg.ctx, evalString, &r.Text)
+	readAttr(&diags, attrs["ref"], cfg.ctx, evalString, &r.Ref)
+	readAttr(&diags, attrs["tags"], cfg.ctx, evalStringList, &r.Tags)
 	return r, diags
 }
 
@@ -316,11 +301,7 @@ func (cfg *Config) decodeCheckSet(b *hcl.Block) (*CheckSet, hcl.Diagnostics) {
 	content, diags := b.Body.Content(checksetSchema)
 	cs := &CheckSet{Name: b.Labels[0], DeclRange: b.DefRange}
 	diags = append(diags, checkName("checkset", b.Labels[0], b.LabelRanges[0])...)
-	if a := content.Attributes["description"]; a != nil {
-		s, ds := evalString(a, cfg.ctx)
-		diags = append(diags, ds...)
-		cs.Description = s
-	}
+	readAttr(&diags, content.Attributes["description"], cfg.ctx, evalString, &cs.Description)
 	if a := content.Attributes["checks"]; a != nil {
 		refs, ds := staticRefs(a, "checkset")
 		diags = append(diags, ds...)
@@ -357,12 +338,8 @@ func (cfg *Config) decodeCheck(b *hcl.Block) (*CheckDef, hcl.Diagnostics) {
 	c := &CheckDef{ID: b.Labels[0], DeclRange: b.DefRange}
 	diags = append(diags, checkName("check", b.Labels[0], b.LabelRanges[0])...)
 	attrs := content.Attributes
-	if a := attrs["name"]; a != nil {
-		c.Name, diags = appendString(diags, a, cfg.ctx)
-	}
-	if a := attrs["description"]; a != nil {
-		c.Description, diags = appendString(diags, a, cfg.ctx)
-	}
+	readAttr(&diags, attrs["name"], cfg.ctx, evalString, &c.Name)
+	readAttr(&diags, attrs["description"], cfg.ctx, evalString, &c.Description)
 	if a := attrs["verifies"]; a != nil {
 		refs, ds := staticRefs(a, "requirement")
 		diags = append(diags, ds...)
@@ -371,12 +348,7 @@ func (cfg *Config) decodeCheck(b *hcl.Block) (*CheckDef, hcl.Diagnostics) {
 		}
 		c.verifiesRefs = refs
 	}
-	if a := attrs["level"]; a != nil {
-		lvl, ds := evalLevel(a, cfg.ctx)
-		diags = append(diags, ds...)
-		c.Level = lvl
-		c.levelExplicit = true
-	}
+	c.levelExplicit = readAttr(&diags, attrs["level"], cfg.ctx, evalLevel, &c.Level)
 	if a := attrs["condition"]; a != nil {
 		c.Condition = a.Expr
 	}
@@ -389,11 +361,6 @@ func (cfg *Config) decodeCheck(b *hcl.Block) (*CheckDef, hcl.Diagnostics) {
 	return c, diags
 }
 
-func appendString(diags hcl.Diagnostics, a *hcl.Attribute, ctx *hcl.EvalContext) (string, hcl.Diagnostics) {
-	s, ds := evalString(a, ctx)
-	return s, append(diags, ds...)
-}
-
 func (cfg *Config) decodeScenario(b *hcl.Block) (*Scenario, hcl.Diagnostics) {
 	content, diags := b.Body.Content(scenarioSchema)
 	s := &Scenario{Name: b.Labels[0], DeclRange: b.DefRange}
@@ -403,12 +370,8 @@ func (cfg *Config) decodeScenario(b *hcl.Block) (*Scenario, hcl.Diagnostics) {
 			Detail: "A scenario needs a name, such as \"auth/wif-jwt-bearer\".", Subject: b.LabelRanges[0].Ptr(),
 		})
 	}
-	if a := content.Attributes["extension"]; a != nil {
-		s.Extension, diags = appendString(diags, a, cfg.ctx)
-	}
-	if a := content.Attributes["protocol_version"]; a != nil {
-		s.ProtocolVersion, diags = appendString(diags, a, cfg.ctx)
-	}
+	readAttr(&diags, content.Attributes["extension"], cfg.ctx, evalString, &s.Extension)
+	readAttr(&diags, content.Attributes["protocol_version"], cfg.ctx, evalString, &s.ProtocolVersion)
 	body, ds := cfg.decodeCaseBody(content)
 	diags = append(diags, ds...)
 	s.Body = body

@@ -112,9 +112,7 @@ func (cfg *Config) decodeVariables(blocks hcl.Blocks, opts Options) (map[string]
 		c, ds := b.Body.Content(variableSchema)
 		diags = append(diags, ds...)
 		v := &Variable{Name: name, DeclRange: b.DefRange, Value: cty.NilVal}
-		if a := c.Attributes["description"]; a != nil {
-			v.Description, diags = appendString(diags, a, staticCtx)
-		}
+		readAttr(&diags, c.Attributes["description"], staticCtx, evalString, &v.Description)
 		if a := c.Attributes["default"]; a != nil {
 			val, ds := evalValue(a, staticCtx)
 			diags = append(diags, ds...)
