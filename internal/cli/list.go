@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/wifdsl/wifdsl/dsl"
 	"github.com/wifdsl/wifdsl/engine"
 )
 
@@ -80,14 +79,7 @@ passed. With no files it lists the built-in suite.`,
   wifdsl list --requirements
   wifdsl run --format json > results.json; wifdsl list --requirements --results results.json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "text" && format != "json" {
-				return exitCode(ExitUsage, fmt.Errorf("--format must be text or json, not %q", format))
-			}
-			v, err := parseVars(vars)
-			if err != nil {
-				return exitCode(ExitUsage, err)
-			}
-			c, err := loadWith(args, dsl.Options{Vars: v}, stderr)
+			c, err := loadCommand(format, args, vars, stderr)
 			if err != nil {
 				return err
 			}

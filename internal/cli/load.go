@@ -78,6 +78,19 @@ func loadWith(paths []string, opts dsl.Options, stderr io.Writer) (*compiled, er
 	return c, nil
 }
 
+// loadCommand is the start of the authoring commands that show a
+// compiled configuration: check --format, read --var values, compile.
+func loadCommand(format string, paths, vars []string, stderr io.Writer) (*compiled, error) {
+	if format != "text" && format != "json" {
+		return nil, exitCode(ExitUsage, fmt.Errorf("--format must be text or json, not %q", format))
+	}
+	v, err := parseVars(vars)
+	if err != nil {
+		return nil, exitCode(ExitUsage, err)
+	}
+	return loadWith(paths, dsl.Options{Vars: v}, stderr)
+}
+
 // jsonDiagnostic is one diagnostic in -json output.
 type jsonDiagnostic struct {
 	Severity string     `json:"severity"`

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"github.com/wifdsl/wifdsl/dsl"
 	"github.com/wifdsl/wifdsl/engine"
 	"github.com/wifdsl/wifdsl/stubs/authserver"
 )
@@ -39,14 +38,7 @@ MCP_CONFORMANCE_CONTEXT, and which checks are judged. Server URLs are shown
 with placeholder ports (AS_PORT, MCP_PORT); nothing is started.`,
 		Example: "  wifdsl plan\n  wifdsl plan --case rejected-scope\n  wifdsl plan scenarios.hcl --format json",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "text" && format != "json" {
-				return exitCode(ExitUsage, fmt.Errorf("--format must be text or json, not %q", format))
-			}
-			v, err := parseVars(vars)
-			if err != nil {
-				return exitCode(ExitUsage, err)
-			}
-			c, err := loadWith(args, dsl.Options{Vars: v}, stderr)
+			c, err := loadCommand(format, args, vars, stderr)
 			if err != nil {
 				return err
 			}
