@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -14,7 +15,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/wifdsl/wifdsl/engine"
 	"github.com/wifdsl/wifdsl/jwt"
-	"github.com/wifdsl/wifdsl/stubs/authserver"
+	"github.com/wifdsl/wifdsl/record"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 )
@@ -24,17 +25,6 @@ const DefaultExpiresIn = 5 * time.Minute
 
 // DefaultCaseName names the one case of a scenario that declares none.
 const DefaultCaseName = "default"
-
-// Compile parses, decodes and compiles files in one step: the front door
-// of the package.
-func Compile(files []*hcl.File) (*engine.Plan, hcl.Diagnostics) {
-	cfg, diags := Decode(files)
-	if diags.HasErrors() {
-		return nil, diags
-	}
-	plan, ds := cfg.Compile()
-	return plan, append(diags, ds...)
-}
 
 // Compile turns the decoded scenarios into a plan: every case merged with
 // its scenario, static values evaluated and checked, late expressions
@@ -46,7 +36,7 @@ func (cfg *Config) Compile() (*engine.Plan, hcl.Diagnostics) {
 	compiled := cfg.compileCases(memo)
 	for i, s := range cfg.Scenarios {
 		sp := &engine.Scenario{Name: s.Name, Extension: s.Extension}
-		readAttr(&diags, s.Body.Attrs["description"], cfg.ctx, evalString, &sp.Description)
+		readAttr(&diags, s.Body.Attrs.Description, cfg.ctx, evalString, &sp.Description)
 		for _, cc := range compiled[i] {
 			diags = append(diags, cc.diags...)
 			if cc.c != nil {
@@ -84,7 +74,7 @@ func (cfg *Config) compileCases(memo *lateMemo) [][]compiledCase {
 	for i, s := range cfg.Scenarios {
 		cases := s.Cases
 		if len(cases) == 0 {
-			cases = []*CaseDef{{Name: DefaultCaseName, Body: &CaseBody{Attrs: hcl.Attributes{}}, DeclRange: s.DeclRange}}
+			cases = []*CaseDef{{Name: DefaultCaseName, Body: &CaseBody{}, DeclRange: s.DeclRange}}
 		}
 		out[i] = make([]compiledCase, len(cases))
 		for j, cd := range cases {
@@ -159,52 +149,36 @@ func (cfg *Config) unverifiedRequirements() hcl.Diagnostics {
 
 // merged is a case's view: the scenario body overridden by the case body.
 type merged struct {
-	attrs      hcl.Attributes
-	auth       hcl.Attributes
+	attrs      CaseAttrs
+	auth       AuthServerAttrs
 	rules      []*RuleDef
-	mcp        hcl.Attributes
+	mcp        MCPServerAttrs
 	assertions []*AssertionDef
 	contexts   []*hcl.Attribute // scenario first, then case
 }
 
 func mergeBodies(s, c *CaseBody) *merged {
-	m := &merged{attrs: hcl.Attributes{}, auth: hcl.Attributes{}, mcp: hcl.Attributes{}}
+	m := &merged{}
 	for _, b := range []*CaseBody{s, c} {
-		for k, a := range b.Attrs {
-			if k == "context" {
-				m.contexts = append(m.contexts, a)
-				continue
-			}
-			m.attrs[k] = a
+		overlayAttrs(&m.attrs, &b.Attrs)
+		if b.Attrs.Context != nil {
+			m.contexts = append(m.contexts, b.Attrs.Context)
 		}
 		if b.AuthServer != nil {
-			for k, a := range b.AuthServer.Attrs {
-				m.auth[k] = a
-			}
+			overlayAttrs(&m.auth, &b.AuthServer.Attrs)
 		}
 		if b.MCPServer != nil {
-			for k, a := range b.MCPServer.Attrs {
-				m.mcp[k] = a
-			}
+			overlayAttrs(&m.mcp, &b.MCPServer.Attrs)
 		}
 		for _, a := range b.Assertions {
-			found := false
-			for i, prev := range m.assertions {
-				if prev.Name == a.Name {
-					attrs := hcl.Attributes{}
-					for k, v := range prev.Attrs {
-						attrs[k] = v
-					}
-					for k, v := range a.Attrs {
-						attrs[k] = v
-					}
-					m.assertions[i] = &AssertionDef{Name: a.Name, Attrs: attrs, DeclRange: a.DeclRange}
-					found = true
-				}
-			}
-			if !found {
+			i := slices.IndexFunc(m.assertions, func(p *AssertionDef) bool { return p.Name == a.Name })
+			if i < 0 {
 				m.assertions = append(m.assertions, a)
+				continue
 			}
+			over := &AssertionDef{Name: a.Name, Attrs: m.assertions[i].Attrs, DeclRange: a.DeclRange}
+			overlayAttrs(&over.Attrs, &a.Attrs)
+			m.assertions[i] = over
 		}
 	}
 	// Case rules come first (they are the more specific); a case rule
@@ -213,14 +187,10 @@ func mergeBodies(s, c *CaseBody) *merged {
 		m.rules = append(m.rules, c.AuthServer.Rules...)
 	}
 	if s.AuthServer != nil {
-	next:
 		for _, r := range s.AuthServer.Rules {
-			for _, cr := range m.rules {
-				if cr.Name == r.Name {
-					continue next
-				}
+			if !slices.ContainsFunc(m.rules, func(cr *RuleDef) bool { return cr.Name == r.Name }) {
+				m.rules = append(m.rules, r)
 			}
-			m.rules = append(m.rules, r)
 		}
 	}
 	return m
@@ -230,71 +200,80 @@ func (cfg *Config) compileCase(s *Scenario, cd *CaseDef, memo *lateMemo) (*engin
 	var diags hcl.Diagnostics
 	m := mergeBodies(s.Body, cd.Body)
 	c := &engine.Case{Scenario: s.Name, Name: cd.Name, ProtocolVersion: s.ProtocolVersion}
-	readAttr(&diags, m.attrs["description"], cfg.ctx, evalString, &c.Description)
-	readAttr(&diags, m.attrs["timeout"], cfg.ctx, evalPositiveDuration, &c.Timeout)
-	readAttr(&diags, m.attrs["fail_fast"], cfg.ctx, evalPositiveDuration, &c.FailFast)
+	readAttr(&diags, m.attrs.Description, cfg.ctx, evalString, &c.Description)
+	readAttr(&diags, m.attrs.Timeout, cfg.ctx, evalPositiveDuration, &c.Timeout)
+	readAttr(&diags, m.attrs.FailFast, cfg.ctx, evalPositiveDuration, &c.FailFast)
 	var names []string
 	for _, a := range m.assertions {
 		names = append(names, a.Name)
 	}
+	mcp, ds := cfg.compileMCP(m)
+	diags = append(diags, ds...)
+	auth := &engine.Server{Name: authServerName, Kind: engine.AuthorizationServer, Auth: &engine.AuthServerSpec{}}
+	c.Servers = []*engine.Server{auth, mcp}
 	// Late expressions are checked against this context: the env variables
 	// exist but their values are unknown.
 	lateCtx := cfg.ctx.NewChild()
-	lateCtx.Variables = placeholderEnvVariables(s.Name, cd.Name, names, true)
-
-	auth, ds := cfg.compileAuth(m, lateCtx)
+	lateCtx.Variables = placeholderEnvVariables(c.Servers, s.Name, cd.Name, names, true)
+	preview := cfg.lazyPreview(c.Servers, s.Name, cd.Name, names)
+	auth.Auth, ds = cfg.compileAuth(m, lateCtx)
 	diags = append(diags, ds...)
-	c.Steps = append(c.Steps, auth)
-	mcp, ds := cfg.compileMCP(m)
-	diags = append(diags, ds...)
-	c.Steps = append(c.Steps, mcp)
 	for _, a := range m.assertions {
-		step, ds := cfg.compileAssertion(s.Name, cd.Name, a, names, lateCtx)
+		spec, ds := cfg.compileAssertion(a, lateCtx, preview)
 		diags = append(diags, ds...)
-		c.Steps = append(c.Steps, step)
-	}
-	if a := m.auth["seen_jtis"]; a != nil {
-		diags = append(diags, checkLate(a.Expr, lateCtx, "a list of strings", cty.List(cty.String))...)
-		c.Steps = append(c.Steps, &engine.MarkSeen{JTIs: &lateValue{cfg: cfg, expr: a.Expr}})
+		c.Assertions = append(c.Assertions, spec)
 	}
 	for _, a := range m.contexts {
 		diags = append(diags, checkLateShape(a.Expr, lateCtx, "an object", isObjectLike)...)
 	}
-	preview := cfg.lazyPreview(s.Name, cd.Name, names)
-	c.Steps = append(c.Steps, &engine.LaunchClient{Context: &contextValue{cfg: cfg, exprs: m.contexts, preview: preview}}, &engine.Observe{})
+	if len(m.contexts) > 0 {
+		c.Client.Context = &contextValue{cfg: cfg, exprs: m.contexts, preview: preview}
+	}
 	checks, ds := cfg.compileChecks(s, cd, lateCtx, memo.forCase(s.Name, cd.Name, names))
 	diags = append(diags, ds...)
-	c.Steps = append(c.Steps, &engine.Evaluate{Checks: checks})
+	c.Checks = checks
 	return c, diags
 }
 
-func (cfg *Config) compileAuth(m *merged, lateCtx *hcl.EvalContext) (*engine.StartAuthServer, hcl.Diagnostics) {
+// The names the language gives the servers of its auth_server and
+// mcp_server blocks.
+const (
+	authServerName = "auth"
+	mcpServerName  = "mcp"
+)
+
+func (cfg *Config) compileAuth(m *merged, lateCtx *hcl.EvalContext) (*engine.AuthServerSpec, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
-	st := &engine.StartAuthServer{}
-	readAttr(&diags, m.auth["grant_types_supported"], cfg.ctx, evalStringList, &st.GrantTypesSupported)
-	readAttr(&diags, m.auth["registration"], cfg.ctx, evalBool, &st.Registration)
-	readAttr(&diags, m.auth["scopes_supported"], cfg.ctx, evalStringList, &st.ScopesSupported)
-	readAttr(&diags, m.auth["leeway"], cfg.ctx, evalDuration, &st.Leeway)
-	readAttr(&diags, m.auth["token_ttl"], cfg.ctx, evalPositiveDuration, &st.TokenTTL)
+	st := &engine.AuthServerSpec{}
+	a := &m.auth
+	readAttr(&diags, a.GrantTypesSupported, cfg.ctx, evalStringList, &st.GrantTypesSupported)
+	readAttr(&diags, a.Registration, cfg.ctx, evalBool, &st.Registration)
+	readAttr(&diags, a.ScopesSupported, cfg.ctx, evalStringList, &st.ScopesSupported)
+	readAttr(&diags, a.Leeway, cfg.ctx, evalDuration, &st.Leeway)
+	readAttr(&diags, a.TokenTTL, cfg.ctx, evalPositiveDuration, &st.TokenTTL)
 	verify := true
-	readAttr(&diags, m.auth["verify_assertion"], cfg.ctx, evalBool, &verify)
+	readAttr(&diags, a.VerifyAssertion, cfg.ctx, evalBool, &verify)
 	st.SkipVerification = !verify
+	if at := a.SeenJTIs; at != nil {
+		diags = append(diags, checkLate(at.Expr, lateCtx, "a list of strings", cty.List(cty.String))...)
+		st.SeenJTIs = &lateValue{cfg: cfg, expr: at.Expr}
+	}
 	ruleCtx := lateCtx.NewChild()
 	ruleCtx.Variables = placeholderRuleVariables()
 	for _, r := range m.rules {
-		rule := engine.RejectRule{Name: r.Name, Error: "invalid_grant"}
-		if a := r.Attrs["error"]; readAttr(&diags, a, cfg.ctx, evalString, &rule.Error) && !validErrorCode(rule.Error) {
-			diags = append(diags, invalidValue(a, "Invalid OAuth error code",
+		rule := engine.Rule{Name: r.Name, Error: "invalid_grant"}
+		if at := r.Attrs.Error; readAttr(&diags, at, cfg.ctx, evalString, &rule.Error) && !validErrorCode(rule.Error) {
+			diags = append(diags, invalidValue(at, "Invalid OAuth error code",
 				fmt.Sprintf("An error code is a word of letters, digits and '_' such as \"invalid_grant\" (RFC 6749 §5.2); %q is not.", rule.Error)))
 		}
-		readAttr(&diags, r.Attrs["error_description"], cfg.ctx, evalString, &rule.ErrorDescription)
-		if a := r.Attrs["status"]; readAttr(&diags, a, cfg.ctx, evalInt, &rule.Status) && (rule.Status < 400 || rule.Status > 599) {
-			diags = append(diags, invalidValue(a, "Invalid HTTP status",
+		readAttr(&diags, r.Attrs.ErrorDescription, cfg.ctx, evalString, &rule.ErrorDescription)
+		if at := r.Attrs.Status; readAttr(&diags, at, cfg.ctx, evalInt, &rule.Status) && (rule.Status < 400 || rule.Status > 599) {
+			diags = append(diags, invalidValue(at, "Invalid HTTP status",
 				fmt.Sprintf("A rejection answers with a 4xx or 5xx status; %d is not one.", rule.Status)))
 		}
-		if a := r.Attrs["when"]; a != nil {
-			diags = append(diags, checkLate(a.Expr, ruleCtx, "a bool", cty.Bool)...)
-			rule.When = &predicate{cfg: cfg, expr: a.Expr}
+		if at := r.Attrs.When; at != nil {
+			diags = append(diags, checkLate(at.Expr, ruleCtx, "a bool", cty.Bool)...)
+			rule.When = &predicate{cfg: cfg, expr: at.Expr}
 		}
 		st.Rules = append(st.Rules, rule)
 	}
@@ -313,63 +292,54 @@ func validErrorCode(s string) bool {
 	return true
 }
 
-func (cfg *Config) compileMCP(m *merged) (*engine.StartMCPServer, hcl.Diagnostics) {
+func (cfg *Config) compileMCP(m *merged) (*engine.Server, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
-	st := &engine.StartMCPServer{}
-	if a := m.mcp["path"]; readAttr(&diags, a, cfg.ctx, evalString, &st.Path) && !strings.HasPrefix(st.Path, "/") {
+	st := &engine.MCPServerSpec{}
+	if a := m.mcp.Path; readAttr(&diags, a, cfg.ctx, evalString, &st.Path) && !strings.HasPrefix(st.Path, "/") {
 		diags = append(diags, invalidValue(a, "Invalid path", fmt.Sprintf("The MCP endpoint path must start with \"/\"; %q does not.", st.Path)))
 	}
-	readAttr(&diags, m.mcp["scopes_supported"], cfg.ctx, evalStringList, &st.ScopesSupported)
-	readAttr(&diags, m.mcp["challenge_scope"], cfg.ctx, evalString, &st.ChallengeScope)
-	return st, diags
+	readAttr(&diags, m.mcp.ScopesSupported, cfg.ctx, evalStringList, &st.ScopesSupported)
+	readAttr(&diags, m.mcp.ChallengeScope, cfg.ctx, evalString, &st.ChallengeScope)
+	return &engine.Server{Name: mcpServerName, Kind: engine.MCPServer, MCP: st}, diags
 }
 
-func (cfg *Config) compileAssertion(scenario, caseName string, a *AssertionDef, names []string, lateCtx *hcl.EvalContext) (*engine.MintAssertion, hcl.Diagnostics) {
+func (cfg *Config) compileAssertion(a *AssertionDef, lateCtx *hcl.EvalContext, preview func() *hcl.EvalContext) (*engine.AssertionSpec, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
-	step := &engine.MintAssertion{Name: a.Name, Alg: "ES256"}
-	if at := a.Attrs["alg"]; at != nil {
+	spec := &engine.AssertionSpec{Name: a.Name, Alg: "ES256"}
+	if at := a.Attrs.Alg; at != nil {
 		alg, ds := evalString(at, cfg.ctx)
 		diags = append(diags, ds...)
 		if !ds.HasErrors() {
-			if !contains(jwt.SupportedAlgs(), alg) {
+			if !slices.Contains(jwt.SupportedAlgs(), alg) {
 				diags = append(diags, invalidValue(at, "Unsupported signing algorithm", fmt.Sprintf("The alg %q is not supported; use one of %s.", alg, strings.Join(jwt.SupportedAlgs(), ", "))))
 			}
-			step.Alg = alg
+			spec.Alg = alg
 		}
 	}
-	for _, k := range []string{"issuer", "subject", "jti"} {
-		if at := a.Attrs[k]; at != nil {
+	for _, at := range []*hcl.Attribute{a.Attrs.Issuer, a.Attrs.Subject, a.Attrs.JTI} {
+		if at != nil {
 			diags = append(diags, checkLate(at.Expr, lateCtx, "a string", cty.String)...)
 		}
 	}
-	if at := a.Attrs["audience"]; at != nil {
+	if at := a.Attrs.Audience; at != nil {
 		diags = append(diags, checkLateShape(at.Expr, lateCtx, "a string or a list of strings", func(t cty.Type) bool {
 			_, errS := convert.Convert(cty.UnknownVal(t), cty.String)
 			_, errL := convert.Convert(cty.UnknownVal(t), cty.List(cty.String))
 			return errS == nil || errL == nil
 		})...)
 	}
-	if at := a.Attrs["claims"]; at != nil {
+	if at := a.Attrs.Claims; at != nil {
 		diags = append(diags, checkLateShape(at.Expr, lateCtx, "an object", isObjectLike)...)
 	}
-	for _, k := range []string{"expires_in", "issued_at", "not_before"} {
-		if at := a.Attrs[k]; at != nil {
+	for _, at := range []*hcl.Attribute{a.Attrs.ExpiresIn, a.Attrs.IssuedAt, a.Attrs.NotBefore} {
+		if at != nil {
 			// Durations are static: they are checked now.
 			_, ds := evalDuration(at, cfg.ctx)
 			diags = append(diags, ds...)
 		}
 	}
-	step.Claims = &claimsFunc{cfg: cfg, def: a, preview: cfg.lazyPreview(scenario, caseName, names)}
-	return step, diags
-}
-
-func contains(list []string, s string) bool {
-	for _, e := range list {
-		if e == s {
-			return true
-		}
-	}
-	return false
+	spec.Claims = &claimsFunc{cfg: cfg, def: a, preview: preview}
+	return spec, diags
 }
 
 func isObjectLike(t cty.Type) bool {
@@ -609,103 +579,35 @@ func (f *claimsFunc) Claims(env *engine.Env, now time.Time) (jwt.Claims, error) 
 
 func (f *claimsFunc) build(ctx *hcl.EvalContext, now time.Time) (jwt.Claims, error) {
 	var c jwt.Claims
-	attrs := f.def.Attrs
-	str := func(name string) (string, bool, error) {
-		a := attrs[name]
-		if a == nil {
-			return "", false, nil
+	var diags hcl.Diagnostics
+	a := &f.def.Attrs
+	readAttr(&diags, a.Issuer, ctx, evalString, &c.Issuer)
+	readAttr(&diags, a.Subject, ctx, evalString, &c.Subject)
+	readAttr(&diags, a.Audience, ctx, evalStringOrList, &c.Audience)
+	// at is now plus the duration of attr, or the default when attr is
+	// unset and set is true.
+	at := func(attr *hcl.Attribute, def time.Duration, set bool) time.Time {
+		d := def
+		if attr == nil && !set {
+			return time.Time{}
 		}
-		v, diags := a.Expr.Value(ctx)
-		if diags.HasErrors() {
-			return "", true, diagsError(diags)
-		}
-		if v.IsNull() {
-			return "", false, nil
-		}
-		sv, err := convert.Convert(v, cty.String)
-		if err != nil || !sv.IsKnown() {
-			return "", true, fmt.Errorf("%s must be a string", name)
-		}
-		return sv.AsString(), true, nil
+		readAttr(&diags, attr, ctx, evalDuration, &d)
+		return now.Add(d)
 	}
-	var err error
-	if c.Issuer, _, err = str("issuer"); err != nil {
-		return c, err
-	}
-	if c.Subject, _, err = str("subject"); err != nil {
-		return c, err
-	}
-	if a := attrs["audience"]; a != nil {
-		v, diags := a.Expr.Value(ctx)
-		if diags.HasErrors() {
-			return c, diagsError(diags)
-		}
-		if !v.IsNull() {
-			if sv, err := convert.Convert(v, cty.String); err == nil && sv.IsKnown() {
-				c.Audience = []string{sv.AsString()}
-			} else if lv, err := convert.Convert(v, cty.List(cty.String)); err == nil && lv.IsWhollyKnown() {
-				for it := lv.ElementIterator(); it.Next(); {
-					_, e := it.Element()
-					c.Audience = append(c.Audience, e.AsString())
-				}
-			} else {
-				return c, fmt.Errorf("audience must be a string or a list of strings")
-			}
-		}
-	}
-	dur := func(name string, def time.Duration, set bool) (time.Time, error) {
-		a := attrs[name]
-		if a == nil {
-			if !set {
-				return time.Time{}, nil
-			}
-			return now.Add(def), nil
-		}
-		s, _, err := str(name)
-		if err != nil {
-			return time.Time{}, err
-		}
-		d, err := time.ParseDuration(s)
-		if err != nil {
-			return time.Time{}, fmt.Errorf("%s: %w", name, err)
-		}
-		return now.Add(d), nil
-	}
-	if c.Expiry, err = dur("expires_in", DefaultExpiresIn, true); err != nil {
-		return c, err
-	}
-	if c.IssuedAt, err = dur("issued_at", 0, true); err != nil {
-		return c, err
-	}
-	if c.NotBefore, err = dur("not_before", 0, false); err != nil {
-		return c, err
-	}
-	jti, set, err := str("jti")
-	if err != nil {
-		return c, err
-	}
-	switch {
-	case set:
-		c.ID = jti
-	case attrs["jti"] == nil:
+	c.Expiry = at(a.ExpiresIn, DefaultExpiresIn, true)
+	c.IssuedAt = at(a.IssuedAt, 0, true)
+	c.NotBefore = at(a.NotBefore, 0, false)
+	if a.JTI == nil {
 		c.ID = uuid.NewString()
+	} else {
+		// jti = null leaves the claim out.
+		readAttr(&diags, a.JTI, ctx, evalString, &c.ID)
 	}
-	if a := attrs["claims"]; a != nil {
-		v, diags := a.Expr.Value(ctx)
-		if diags.HasErrors() {
-			return c, diagsError(diags)
-		}
-		g, err := ctyToGo(v)
-		if err != nil {
-			return c, fmt.Errorf("claims: %w", err)
-		}
-		if g != nil {
-			m, ok := g.(map[string]any)
-			if !ok {
-				return c, fmt.Errorf("claims must be an object")
-			}
-			c.Extra = m
-		}
+	if a.Claims != nil {
+		readAttr(&diags, a.Claims, ctx, evalObject, &c.Extra)
+	}
+	if diags.HasErrors() {
+		return c, diagsError(diags)
 	}
 	return c, nil
 }
@@ -713,7 +615,7 @@ func (f *claimsFunc) build(ctx *hcl.EvalContext, now time.Time) (jwt.Claims, err
 // Preview renders the claims as an author would read them before a run.
 func (f *claimsFunc) Preview() map[string]string {
 	out := map[string]string{}
-	for name, a := range f.def.Attrs {
+	for name, a := range setAttrs(&f.def.Attrs) {
 		if name == "alg" {
 			continue
 		}
@@ -740,10 +642,10 @@ func (f *claimsFunc) Preview() map[string]string {
 // placeholder ports, assertions by name), built on first use: compiling
 // does not need it, and building it for every case and assertion was a
 // large part of compiling big files.
-func (cfg *Config) lazyPreview(scenario, caseName string, names []string) func() *hcl.EvalContext {
+func (cfg *Config) lazyPreview(servers []*engine.Server, scenario, caseName string, names []string) func() *hcl.EvalContext {
 	return sync.OnceValue(func() *hcl.EvalContext {
 		ctx := cfg.ctx.NewChild()
-		ctx.Variables = placeholderEnvVariables(scenario, caseName, names, false)
+		ctx.Variables = placeholderEnvVariables(servers, scenario, caseName, names, false)
 		return ctx
 	})
 }
@@ -825,7 +727,7 @@ type predicate struct {
 	expr hcl.Expression
 }
 
-func (p *predicate) Match(env *engine.Env, req *authserver.TokenRequest, claims map[string]any) (bool, error) {
+func (p *predicate) Match(env *engine.Env, req *record.TokenRequest, claims map[string]any) (bool, error) {
 	ctx := p.cfg.ctx.NewChild()
 	ctx.Variables = envVariables(env)
 	ctx = ctx.NewChild()

@@ -1,6 +1,7 @@
 package dsl
 
 import (
+	"cmp"
 	"fmt"
 
 	"github.com/hashicorp/hcl/v2"
@@ -60,6 +61,7 @@ type Scenario struct {
 	Name            string
 	Extension       string
 	ProtocolVersion string
+	Attrs           ScenarioAttrs
 	Body            *CaseBody
 	Cases           []*CaseDef
 	DeclRange       hcl.Range
@@ -74,32 +76,38 @@ type CaseDef struct {
 
 // CaseBody holds what scenario and case bodies have in common.
 type CaseBody struct {
-	Attrs      hcl.Attributes // description, timeout, fail_fast, context, checks
-	AuthServer *ServerDef
-	MCPServer  *ServerDef
+	Attrs      CaseAttrs
+	AuthServer *AuthServerDef
+	MCPServer  *MCPServerDef
 	Assertions []*AssertionDef
 	Checks     []*CheckDef
 	CheckSets  []ref
 }
 
-// ServerDef is an auth_server or mcp_server block.
-type ServerDef struct {
-	Attrs     hcl.Attributes
+// AuthServerDef is an auth_server block.
+type AuthServerDef struct {
+	Attrs     AuthServerAttrs
 	Rules     []*RuleDef
+	DeclRange hcl.Range
+}
+
+// MCPServerDef is an mcp_server block.
+type MCPServerDef struct {
+	Attrs     MCPServerAttrs
 	DeclRange hcl.Range
 }
 
 // RuleDef is a reject block.
 type RuleDef struct {
 	Name      string
-	Attrs     hcl.Attributes
+	Attrs     RuleAttrs
 	DeclRange hcl.Range
 }
 
 // AssertionDef is an assertion block.
 type AssertionDef struct {
 	Name      string
-	Attrs     hcl.Attributes
+	Attrs     AssertionAttrs
 	DeclRange hcl.Range
 }
 
@@ -135,7 +143,7 @@ func DecodeWith(files []*hcl.File, opts Options) (*Config, hcl.Diagnostics) {
 		return cfg, diags
 	}
 	body, diags := cfg.prepare(files, opts)
-	content, ds := body.Content(fileSchema)
+	content, ds := body.Content(schemas["(file)"])
 	diags = append(diags, ds...)
 	scenarios := map[string]*Scenario{}
 	if content != nil {
@@ -201,52 +209,43 @@ func mergeScenario(into, from *Scenario) hcl.Diagnostics {
 			Context:  prev.Ptr(),
 		})
 	}
-	if from.Extension != "" {
-		if into.Extension != "" {
-			conflict("extension", from.DeclRange, into.DeclRange)
+	onConflict := func(prefix string) func(string, *hcl.Attribute, *hcl.Attribute) {
+		return func(name string, at, prev *hcl.Attribute) {
+			if prefix == "" {
+				name = fmt.Sprintf("%q", name)
+			}
+			conflict(prefix+name, at.NameRange, prev.NameRange)
 		}
-		into.Extension = from.Extension
 	}
-	if from.ProtocolVersion != "" {
-		if into.ProtocolVersion != "" {
-			conflict("protocol_version", from.DeclRange, into.DeclRange)
-		}
-		into.ProtocolVersion = from.ProtocolVersion
-	}
+	mergeAttrsOnce(&into.Attrs, &from.Attrs, func(name string, at, prev *hcl.Attribute) {
+		conflict(name, from.DeclRange, into.DeclRange)
+	})
+	into.Extension = cmp.Or(into.Extension, from.Extension)
+	into.ProtocolVersion = cmp.Or(into.ProtocolVersion, from.ProtocolVersion)
 	ib, fb := into.Body, from.Body
-	for name, a := range fb.Attrs {
-		if prev, ok := ib.Attrs[name]; ok {
-			conflict(fmt.Sprintf("%q", name), a.NameRange, prev.NameRange)
-			continue
-		}
-		ib.Attrs[name] = a
-	}
-	mergeServer := func(into **ServerDef, from *ServerDef, kind string) {
-		if from == nil {
-			return
-		}
-		if *into == nil {
-			*into = from
-			return
-		}
-		for name, a := range from.Attrs {
-			if prev, ok := (*into).Attrs[name]; ok {
-				conflict(fmt.Sprintf("%s.%s", kind, name), a.NameRange, prev.NameRange)
-				continue
-			}
-			(*into).Attrs[name] = a
-		}
-		for _, r := range from.Rules {
-			for _, prev := range (*into).Rules {
-				if prev.Name == r.Name {
-					diags = append(diags, duplicate("reject rule", r.Name, r.DeclRange, prev.DeclRange))
+	mergeAttrsOnce(&ib.Attrs, &fb.Attrs, onConflict(""))
+	if fb.AuthServer != nil {
+		if ib.AuthServer == nil {
+			ib.AuthServer = fb.AuthServer
+		} else {
+			mergeAttrsOnce(&ib.AuthServer.Attrs, &fb.AuthServer.Attrs, onConflict("auth_server."))
+			for _, r := range fb.AuthServer.Rules {
+				for _, prev := range ib.AuthServer.Rules {
+					if prev.Name == r.Name {
+						diags = append(diags, duplicate("reject rule", r.Name, r.DeclRange, prev.DeclRange))
+					}
 				}
+				ib.AuthServer.Rules = append(ib.AuthServer.Rules, r)
 			}
-			(*into).Rules = append((*into).Rules, r)
 		}
 	}
-	mergeServer(&ib.AuthServer, fb.AuthServer, "auth_server")
-	mergeServer(&ib.MCPServer, fb.MCPServer, "mcp_server")
+	if fb.MCPServer != nil {
+		if ib.MCPServer == nil {
+			ib.MCPServer = fb.MCPServer
+		} else {
+			mergeAttrsOnce(&ib.MCPServer.Attrs, &fb.MCPServer.Attrs, onConflict("mcp_server."))
+		}
+	}
 	for _, a := range fb.Assertions {
 		for _, prev := range ib.Assertions {
 			if prev.Name == a.Name {
@@ -286,23 +285,26 @@ func duplicate(kind, name string, at, prev hcl.Range) *hcl.Diagnostic {
 }
 
 func (cfg *Config) decodeRequirement(b *hcl.Block) (*Requirement, hcl.Diagnostics) {
-	content, diags := b.Body.Content(requirementSchema)
+	content, diags := b.Body.Content(schemas["requirement"])
 	r := &Requirement{ID: b.Labels[0], DeclRange: b.DefRange}
 	diags = append(diags, checkName("requirement", b.Labels[0], b.LabelRanges[0])...)
-	attrs := content.Attributes
-	readAttr(&diags, attrs["level"], cfg.ctx, evalLevel, &r.Level)
-	readAttr(&diags, attrs["text"], cfg.ctx, evalString, &r.Text)
-	readAttr(&diags, attrs["ref"], cfg.ctx, evalString, &r.Ref)
-	readAttr(&diags, attrs["tags"], cfg.ctx, evalStringList, &r.Tags)
+	var attrs RequirementAttrs
+	bindAttrs(content.Attributes, &attrs)
+	readAttr(&diags, attrs.Level, cfg.ctx, evalLevel, &r.Level)
+	readAttr(&diags, attrs.Text, cfg.ctx, evalString, &r.Text)
+	readAttr(&diags, attrs.Ref, cfg.ctx, evalString, &r.Ref)
+	readAttr(&diags, attrs.Tags, cfg.ctx, evalStringList, &r.Tags)
 	return r, diags
 }
 
 func (cfg *Config) decodeCheckSet(b *hcl.Block) (*CheckSet, hcl.Diagnostics) {
-	content, diags := b.Body.Content(checksetSchema)
+	content, diags := b.Body.Content(schemas["checkset"])
 	cs := &CheckSet{Name: b.Labels[0], DeclRange: b.DefRange}
 	diags = append(diags, checkName("checkset", b.Labels[0], b.LabelRanges[0])...)
-	readAttr(&diags, content.Attributes["description"], cfg.ctx, evalString, &cs.Description)
-	if a := content.Attributes["checks"]; a != nil {
+	var attrs CheckSetAttrs
+	bindAttrs(content.Attributes, &attrs)
+	readAttr(&diags, attrs.Description, cfg.ctx, evalString, &cs.Description)
+	if a := attrs.Checks; a != nil {
 		refs, ds := staticRefs(a, "checkset")
 		diags = append(diags, ds...)
 		cs.Includes = refs
@@ -334,13 +336,14 @@ func (cfg *Config) decodeChecks(blocks hcl.Blocks) ([]*CheckDef, hcl.Diagnostics
 }
 
 func (cfg *Config) decodeCheck(b *hcl.Block) (*CheckDef, hcl.Diagnostics) {
-	content, diags := b.Body.Content(checkSchema)
+	content, diags := b.Body.Content(schemas["check"])
 	c := &CheckDef{ID: b.Labels[0], DeclRange: b.DefRange}
 	diags = append(diags, checkName("check", b.Labels[0], b.LabelRanges[0])...)
-	attrs := content.Attributes
-	readAttr(&diags, attrs["name"], cfg.ctx, evalString, &c.Name)
-	readAttr(&diags, attrs["description"], cfg.ctx, evalString, &c.Description)
-	if a := attrs["verifies"]; a != nil {
+	var attrs CheckAttrs
+	bindAttrs(content.Attributes, &attrs)
+	readAttr(&diags, attrs.Name, cfg.ctx, evalString, &c.Name)
+	readAttr(&diags, attrs.Description, cfg.ctx, evalString, &c.Description)
+	if a := attrs.Verifies; a != nil {
 		refs, ds := staticRefs(a, "requirement")
 		diags = append(diags, ds...)
 		for _, r := range refs {
@@ -348,11 +351,11 @@ func (cfg *Config) decodeCheck(b *hcl.Block) (*CheckDef, hcl.Diagnostics) {
 		}
 		c.verifiesRefs = refs
 	}
-	c.levelExplicit = readAttr(&diags, attrs["level"], cfg.ctx, evalLevel, &c.Level)
-	if a := attrs["condition"]; a != nil {
+	c.levelExplicit = readAttr(&diags, attrs.Level, cfg.ctx, evalLevel, &c.Level)
+	if a := attrs.Condition; a != nil {
 		c.Condition = a.Expr
 	}
-	if a := attrs["error_message"]; a != nil {
+	if a := attrs.ErrorMessage; a != nil {
 		c.ErrorMessage = a.Expr
 	}
 	if c.Name == "" {
@@ -362,7 +365,7 @@ func (cfg *Config) decodeCheck(b *hcl.Block) (*CheckDef, hcl.Diagnostics) {
 }
 
 func (cfg *Config) decodeScenario(b *hcl.Block) (*Scenario, hcl.Diagnostics) {
-	content, diags := b.Body.Content(scenarioSchema)
+	content, diags := b.Body.Content(schemas["scenario"])
 	s := &Scenario{Name: b.Labels[0], DeclRange: b.DefRange}
 	if s.Name == "" {
 		diags = append(diags, &hcl.Diagnostic{
@@ -370,8 +373,9 @@ func (cfg *Config) decodeScenario(b *hcl.Block) (*Scenario, hcl.Diagnostics) {
 			Detail: "A scenario needs a name, such as \"auth/wif-jwt-bearer\".", Subject: b.LabelRanges[0].Ptr(),
 		})
 	}
-	readAttr(&diags, content.Attributes["extension"], cfg.ctx, evalString, &s.Extension)
-	readAttr(&diags, content.Attributes["protocol_version"], cfg.ctx, evalString, &s.ProtocolVersion)
+	bindAttrs(content.Attributes, &s.Attrs)
+	readAttr(&diags, s.Attrs.Extension, cfg.ctx, evalString, &s.Extension)
+	readAttr(&diags, s.Attrs.ProtocolVersion, cfg.ctx, evalString, &s.ProtocolVersion)
 	body, ds := cfg.decodeCaseBody(content)
 	diags = append(diags, ds...)
 	s.Body = body
@@ -386,7 +390,7 @@ func (cfg *Config) decodeScenario(b *hcl.Block) (*Scenario, hcl.Diagnostics) {
 			continue
 		}
 		seen[cb.Labels[0]] = cb.DefRange
-		cc, ds := cb.Body.Content(caseSchema)
+		cc, ds := cb.Body.Content(schemas["case"])
 		diags = append(diags, ds...)
 		body, ds := cfg.decodeCaseBody(cc)
 		diags = append(diags, ds...)
@@ -397,41 +401,38 @@ func (cfg *Config) decodeScenario(b *hcl.Block) (*Scenario, hcl.Diagnostics) {
 
 func (cfg *Config) decodeCaseBody(content *hcl.BodyContent) (*CaseBody, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
-	body := &CaseBody{Attrs: hcl.Attributes{}}
-	for name, a := range content.Attributes {
-		switch name {
-		case "description", "timeout", "fail_fast", "context":
-			body.Attrs[name] = a
-		case "checks":
-			refs, ds := staticRefs(a, "checkset")
-			diags = append(diags, ds...)
-			body.CheckSets = refs
+	body := &CaseBody{}
+	bindAttrs(content.Attributes, &body.Attrs)
+	if a := body.Attrs.Checks; a != nil {
+		refs, ds := staticRefs(a, "checkset")
+		diags = append(diags, ds...)
+		body.CheckSets = refs
+	}
+	var authAt, mcpAt *hcl.Range
+	onlyOne := func(b *hcl.Block, first *hcl.Range) bool {
+		if first == nil {
+			return true
 		}
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  fmt.Sprintf("Duplicate %s block", b.Type),
+			Detail:   fmt.Sprintf("Only one %s block is allowed here; the first is at %s.", b.Type, first),
+			Subject:  b.DefRange.Ptr(),
+		})
+		return false
 	}
 	seenAssertion := map[string]hcl.Range{}
 	for _, b := range content.Blocks {
 		switch b.Type {
-		case "auth_server", "mcp_server":
-			schema := authServerSchema
-			if b.Type == "mcp_server" {
-				schema = mcpServerSchema
-			}
-			existing := body.AuthServer
-			if b.Type == "mcp_server" {
-				existing = body.MCPServer
-			}
-			if existing != nil {
-				diags = append(diags, &hcl.Diagnostic{
-					Severity: hcl.DiagError,
-					Summary:  fmt.Sprintf("Duplicate %s block", b.Type),
-					Detail:   fmt.Sprintf("Only one %s block is allowed here; the first is at %s.", b.Type, existing.DeclRange),
-					Subject:  b.DefRange.Ptr(),
-				})
+		case "auth_server":
+			if !onlyOne(b, authAt) {
 				continue
 			}
-			c, ds := b.Body.Content(schema)
+			authAt = b.DefRange.Ptr()
+			c, ds := b.Body.Content(schemas["auth_server"])
 			diags = append(diags, ds...)
-			sd := &ServerDef{Attrs: c.Attributes, DeclRange: b.DefRange}
+			sd := &AuthServerDef{DeclRange: b.DefRange}
+			bindAttrs(c.Attributes, &sd.Attrs)
 			seenRule := map[string]hcl.Range{}
 			for _, rb := range c.Blocks {
 				if prev, dup := seenRule[rb.Labels[0]]; dup {
@@ -439,15 +440,23 @@ func (cfg *Config) decodeCaseBody(content *hcl.BodyContent) (*CaseBody, hcl.Diag
 					continue
 				}
 				seenRule[rb.Labels[0]] = rb.DefRange
-				rc, ds := rb.Body.Content(rejectSchema)
+				rc, ds := rb.Body.Content(schemas["reject"])
 				diags = append(diags, ds...)
-				sd.Rules = append(sd.Rules, &RuleDef{Name: rb.Labels[0], Attrs: rc.Attributes, DeclRange: rb.DefRange})
+				rd := &RuleDef{Name: rb.Labels[0], DeclRange: rb.DefRange}
+				bindAttrs(rc.Attributes, &rd.Attrs)
+				sd.Rules = append(sd.Rules, rd)
 			}
-			if b.Type == "auth_server" {
-				body.AuthServer = sd
-			} else {
-				body.MCPServer = sd
+			body.AuthServer = sd
+		case "mcp_server":
+			if !onlyOne(b, mcpAt) {
+				continue
 			}
+			mcpAt = b.DefRange.Ptr()
+			c, ds := b.Body.Content(schemas["mcp_server"])
+			diags = append(diags, ds...)
+			sd := &MCPServerDef{DeclRange: b.DefRange}
+			bindAttrs(c.Attributes, &sd.Attrs)
+			body.MCPServer = sd
 		case "assertion":
 			diags = append(diags, checkName("assertion", b.Labels[0], b.LabelRanges[0])...)
 			if prev, dup := seenAssertion[b.Labels[0]]; dup {
@@ -455,9 +464,11 @@ func (cfg *Config) decodeCaseBody(content *hcl.BodyContent) (*CaseBody, hcl.Diag
 				continue
 			}
 			seenAssertion[b.Labels[0]] = b.DefRange
-			c, ds := b.Body.Content(assertionSchema)
+			c, ds := b.Body.Content(schemas["assertion"])
 			diags = append(diags, ds...)
-			body.Assertions = append(body.Assertions, &AssertionDef{Name: b.Labels[0], Attrs: c.Attributes, DeclRange: b.DefRange})
+			ad := &AssertionDef{Name: b.Labels[0], DeclRange: b.DefRange}
+			bindAttrs(c.Attributes, &ad.Attrs)
+			body.Assertions = append(body.Assertions, ad)
 		}
 	}
 	checks, ds := cfg.decodeChecks(content.Blocks)

@@ -2,13 +2,30 @@
 // and static checks, the evaluation context and its functions, and the
 // compilation of scenarios into an engine.Plan.
 //
-// The stages are separate and each returns hcl.Diagnostics:
+// The front door is Load: sources in, an engine.Plan and diagnostics out.
+// It runs three stages, each of which returns hcl.Diagnostics:
 //
 //	files, diags := dsl.NewParser().ParsePaths(paths)   // *.hcl, *.hcl.json, directories
-//	cfg, diags := dsl.Decode(files)                     // schema, types, references
+//	cfg, diags := dsl.Decode(files)                     // typed definitions, references
 //	plan, diags := cfg.Compile()                        // engine.Plan
 //
-// dsl.Compile is the front door that does all three. Nothing here starts a
+// The files are named for what they hold:
+//
+//	load.go         the front door
+//	parse.go        reading files; refusing recursive functions
+//	definitions.go  the typed definitions of every block, and the schema derived from them
+//	decode.go       decoding into the definitions; references between blocks
+//	static.go       evaluating static attributes before a run
+//	compile.go      merging cases with their scenarios into engine cases
+//	late.go         the values the engine evaluates while a case runs (claims,
+//	                context, rule conditions, check conditions)
+//	scope.go        the variables each kind of expression sees
+//	convert.go      conversions between cty values and Go or JSON values
+//	functions.go    the functions scenario expressions can call
+//	reuse.go        variables, locals and user functions
+//	diagnostics.go  rendering and ordering diagnostics
+//
+// Nothing here starts a
 // server or a process: expressions that need run-time values (server URLs,
 // minted assertions, observations) are compiled into values that the engine
 // evaluates late.

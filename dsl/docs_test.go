@@ -7,8 +7,7 @@ import (
 	"time"
 
 	"github.com/wifdsl/wifdsl/engine"
-	"github.com/wifdsl/wifdsl/stubs/authserver"
-	"github.com/wifdsl/wifdsl/stubs/mcpserver"
+	"github.com/wifdsl/wifdsl/record"
 	"github.com/zclconf/go-cty/cty"
 )
 
@@ -73,13 +72,13 @@ func TestReferenceCoversSchema(t *testing.T) {
 func sampleObservations() *engine.Observations {
 	return &engine.Observations{
 		Env: &engine.Env{Scenario: "s", Case: "c", Assertions: map[string]*engine.Assertion{}},
-		TokenRequests: []authserver.TokenRequest{{
+		TokenRequests: []record.TokenRequest{{
 			Seq: 1, At: time.Millisecond, Method: "POST", Path: "/token",
 			Form:     map[string][]string{"grant_type": {"x"}},
-			Response: authserver.TokenResponse{Status: 400, Error: "invalid_grant"},
+			Response: record.TokenResponse{Status: 400, Error: "invalid_grant"},
 		}},
-		Requests:         []engine.HTTPRequest{{Server: "auth", Method: "POST", Path: "/token", Status: 400}},
-		MCPRequests:      []mcpserver.MCPRequest{{Seq: 1, HTTPMethod: "POST", Path: "/mcp", RPCMethod: "initialize"}},
+		Requests:         []record.Request{{Server: "auth", Method: "POST", Path: "/token", Status: 400}},
+		MCPRequests:      []record.MCPRequest{{Seq: 1, HTTPMethod: "POST", Path: "/mcp", RPCMethod: "initialize"}},
 		FirstError:       time.Millisecond,
 		FirstTokenIssued: -1,
 		Client:           engine.ClientObservation{ExitCode: 1, ExitAfterError: -1},

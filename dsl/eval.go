@@ -14,7 +14,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/wifdsl/wifdsl/engine"
-	"github.com/wifdsl/wifdsl/stubs/authserver"
+	"github.com/wifdsl/wifdsl/record"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 )
@@ -29,7 +29,7 @@ func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
 
 // Grant types that scenario files can name as grant.<name>.
 var grantTypes = map[string]string{
-	"jwt_bearer":         authserver.GrantJWTBearer,
+	"jwt_bearer":         record.GrantJWTBearer,
 	"client_credentials": "client_credentials",
 	"authorization_code": "authorization_code",
 	"refresh_token":      "refresh_token",
@@ -54,10 +54,19 @@ func newRootContext(funcs map[string]function.Function) *hcl.EvalContext {
 	return &hcl.EvalContext{Variables: staticVariables(), Functions: funcs}
 }
 
-// envVariables exposes a running case's environment.
+// envVariables exposes a running case's environment: each server's URLs
+// (server.<name>; auth_server and mcp_server name the servers of the
+// auth_server and mcp_server blocks), the minted assertions, the names of
+// the scenario and case, and the context once computed.
 func envVariables(env *engine.Env) map[string]cty.Value {
-	as := env.AuthServer
-	ms := env.MCPServer
+	servers := map[string]cty.Value{}
+	for _, s := range env.Servers {
+		urls := map[string]cty.Value{}
+		for k, u := range s.URLs {
+			urls[k] = cty.StringVal(u)
+		}
+		servers[s.Name] = cty.ObjectVal(urls)
+	}
 	assertions := map[string]cty.Value{}
 	for _, name := range env.AssertionOrder {
 		a := env.Assertions[name]
@@ -70,20 +79,10 @@ func envVariables(env *engine.Env) map[string]cty.Value {
 			"token": cty.StringVal(a.Token), "claims": claims,
 		})
 	}
-	vars := map[string]cty.Value{
-		"auth_server": cty.ObjectVal(map[string]cty.Value{
-			"url": cty.StringVal(as.URL), "issuer": cty.StringVal(as.Issuer),
-			"token_endpoint": cty.StringVal(as.TokenEndpoint),
-			"metadata_url":   cty.StringVal(as.MetadataURL), "jwks_url": cty.StringVal(as.JWKSURL),
-		}),
-		"mcp_server": cty.ObjectVal(map[string]cty.Value{
-			"url": cty.StringVal(ms.URL), "resource": cty.StringVal(ms.Resource),
-			"metadata_url": cty.StringVal(ms.MetadataURL),
-		}),
-		"assertion": cty.ObjectVal(assertions),
-		"scenario":  cty.StringVal(env.Scenario),
-		"case":      cty.StringVal(env.Case),
-	}
+	vars := serverVariables(servers)
+	vars["assertion"] = cty.ObjectVal(assertions)
+	vars["scenario"] = cty.StringVal(env.Scenario)
+	vars["case"] = cty.StringVal(env.Case)
 	if env.Context != nil {
 		if v, err := jsonToCty(env.Context); err == nil {
 			vars["context"] = v
@@ -92,18 +91,35 @@ func envVariables(env *engine.Env) map[string]cty.Value {
 	return vars
 }
 
-// placeholderEnvVariables are the env variables as an author sees them
-// before a run: server URLs on a placeholder port, and each declared
-// assertion with an unknown token and claims.
-func placeholderEnvVariables(scenario, caseName string, assertionNames []string, unknownURLs bool) map[string]cty.Value {
-	str := func(s string) cty.Value {
-		if unknownURLs {
-			return cty.UnknownVal(cty.String)
-		}
-		return cty.StringVal(s)
+// serverVariables are server (every server by name) and the auth_server
+// and mcp_server shorthands.
+func serverVariables(servers map[string]cty.Value) map[string]cty.Value {
+	vars := map[string]cty.Value{"server": cty.ObjectVal(servers)}
+	if v, ok := servers[authServerName]; ok {
+		vars["auth_server"] = v
 	}
-	const as = "http://127.0.0.1:AS_PORT"
-	const ms = "http://127.0.0.1:MCP_PORT"
+	if v, ok := servers[mcpServerName]; ok {
+		vars["mcp_server"] = v
+	}
+	return vars
+}
+
+// placeholderEnvVariables are the env variables as an author sees them
+// before a run: server URLs on placeholder origins (or unknown, when
+// unknownURLs is set), and each declared assertion with an unknown token
+// and claims.
+func placeholderEnvVariables(servers []*engine.Server, scenario, caseName string, assertionNames []string, unknownURLs bool) map[string]cty.Value {
+	sv := map[string]cty.Value{}
+	for _, s := range servers {
+		urls := map[string]cty.Value{}
+		for k, u := range engine.PreviewURLs(s) {
+			urls[k] = cty.StringVal(u)
+			if unknownURLs {
+				urls[k] = cty.UnknownVal(cty.String)
+			}
+		}
+		sv[s.Name] = cty.ObjectVal(urls)
+	}
 	assertions := map[string]cty.Value{}
 	for _, n := range assertionNames {
 		token := cty.UnknownVal(cty.String)
@@ -115,23 +131,15 @@ func placeholderEnvVariables(scenario, caseName string, assertionNames []string,
 			"token": token, "claims": cty.DynamicVal,
 		})
 	}
-	return map[string]cty.Value{
-		"auth_server": cty.ObjectVal(map[string]cty.Value{
-			"url": str(as), "issuer": str(as), "token_endpoint": str(as + "/token"),
-			"metadata_url": str(as + "/.well-known/oauth-authorization-server"), "jwks_url": str(as + "/jwks"),
-		}),
-		"mcp_server": cty.ObjectVal(map[string]cty.Value{
-			"url": str(ms + "/mcp"), "resource": str(ms + "/mcp"),
-			"metadata_url": str(ms + "/.well-known/oauth-protected-resource/mcp"),
-		}),
-		"assertion": cty.ObjectVal(assertions),
-		"scenario":  cty.StringVal(scenario),
-		"case":      cty.StringVal(caseName),
-	}
+	vars := serverVariables(sv)
+	vars["assertion"] = cty.ObjectVal(assertions)
+	vars["scenario"] = cty.StringVal(scenario)
+	vars["case"] = cty.StringVal(caseName)
+	return vars
 }
 
 // ruleVariables exposes a token request to a reject rule's condition.
-func ruleVariables(req *authserver.TokenRequest, claims map[string]any) map[string]cty.Value {
+func ruleVariables(req *record.TokenRequest, claims map[string]any) map[string]cty.Value {
 	r := tokenRequestJSON(req)
 	rv, err := jsonToCty(r)
 	if err != nil {
@@ -210,7 +218,7 @@ func lowerHeaders(h map[string][]string) map[string]string {
 	return out
 }
 
-func tokenRequestJSON(tr *authserver.TokenRequest) map[string]any {
+func tokenRequestJSON(tr *record.TokenRequest) map[string]any {
 	formAll := map[string][]string{}
 	for k, v := range tr.Form {
 		formAll[k] = v

@@ -7,7 +7,8 @@ import (
 	"github.com/wifdsl/wifdsl/dsl"
 )
 
-// Compile turns scenario source into a plan of runtime steps.
+// Compile turns scenario source into a plan: each case with its servers,
+// assertions, client context and checks.
 func ExampleCompile() {
 	src := `
 requirement "no-retry" {
@@ -41,15 +42,16 @@ scenario "demo" {
 	}
 	for _, c := range plan.Cases() {
 		fmt.Println(c.ID())
-		for _, s := range c.Steps {
-			fmt.Println(" ", s.Kind())
+		for _, s := range c.Servers {
+			fmt.Println("  server", s.Name, s.Kind)
+		}
+		for _, ch := range c.Checks {
+			fmt.Println("  check", ch.ID)
 		}
 	}
 	// Output:
 	// demo/invalid-request
-	//   start-auth-server
-	//   start-mcp-server
-	//   launch-client
-	//   observe
-	//   evaluate
+	//   server auth authorization_server
+	//   server mcp mcp_server
+	//   check wif-no-retry
 }

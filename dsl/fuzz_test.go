@@ -96,13 +96,16 @@ func FuzzCompile(f *testing.F) {
 		if plan != nil {
 			seen := map[string]bool{}
 			for _, c := range plan.Cases() {
-				if c.Scenario == "" || c.Name == "" || len(c.Steps) == 0 || seen[c.ID()] {
-					t.Fatalf("case %q: %d steps, duplicate %v", c.ID(), len(c.Steps), seen[c.ID()])
+				if c.Scenario == "" || c.Name == "" || seen[c.ID()] {
+					t.Fatalf("case %q: duplicate %v", c.ID(), seen[c.ID()])
 				}
 				seen[c.ID()] = true
-				for _, s := range c.Steps {
-					if s == nil || s.Kind() == "" {
-						t.Fatalf("case %q has a nil or unnamed step", c.ID())
+				if err := engine.CheckServers(c); err != nil {
+					t.Fatalf("case %q: %v", c.ID(), err)
+				}
+				for _, a := range c.Assertions {
+					if a == nil || a.Claims == nil {
+						t.Fatalf("case %q has an incomplete assertion", c.ID())
 					}
 				}
 			}

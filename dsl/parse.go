@@ -48,9 +48,6 @@ func (p *Parser) ParseSource(name string, src []byte) (*hcl.File, hcl.Diagnostic
 	} else {
 		f, diags = p.p.ParseHCL(src, name)
 	}
-	if f != nil && !diags.HasErrors() {
-		diags = append(diags, recursiveFunctions([]*hcl.File{f})...)
-	}
 	return f, diags
 }
 

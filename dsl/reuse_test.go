@@ -35,19 +35,11 @@ func compileSources(t *testing.T, opts dsl.Options, srcs ...string) *engine.Plan
 	return plan
 }
 
-func steps[T engine.Step](c *engine.Case) []T {
-	var out []T
-	for _, s := range c.Steps {
-		if t, ok := s.(T); ok {
-			out = append(out, t)
-		}
-	}
-	return out
-}
+func authSpec(c *engine.Case) *engine.AuthServerSpec { return c.Server("auth").Auth }
 
 func checkIDs(c *engine.Case) string {
 	var ids []string
-	for _, ch := range steps[*engine.Evaluate](c)[0].Checks {
+	for _, ch := range c.Checks {
 		ids = append(ids, ch.ID)
 	}
 	return strings.Join(ids, ",")
@@ -85,7 +77,7 @@ scenario "s" {
 		t.Fatalf("%d cases, want 2", len(cases))
 	}
 	for _, c := range cases {
-		rules := steps[*engine.StartAuthServer](c)[0].Rules
+		rules := authSpec(c).Rules
 		if len(rules) != 1 || rules[0].Error != strings.ReplaceAll(c.Name, "-", "_") {
 			t.Errorf("case %s: rules %+v", c.Name, rules)
 		}
@@ -115,7 +107,7 @@ func TestScenarioSpreadOverFiles(t *testing.T) {
 		t.Fatalf("want one scenario with two cases, got %d scenarios, %d cases", len(plan.Scenarios), len(plan.Cases()))
 	}
 	b := plan.Cases()[1]
-	as := steps[*engine.StartAuthServer](b)[0]
+	as := authSpec(b)
 	if !as.Registration || len(as.Rules) != 1 {
 		t.Errorf("auth server of b: %+v", as)
 	}
@@ -152,7 +144,7 @@ scenario "s" {
 		{map[string]string{"namespace": "prod"}, `"spiffe://x/ns/prod/sa/agent"`},
 	} {
 		plan := compileSources(t, dsl.Options{Vars: tc.vars}, src)
-		preview := steps[*engine.MintAssertion](plan.Cases()[0])[0].Claims.Preview()
+		preview := plan.Cases()[0].Assertions[0].Claims.Preview()
 		if preview["subject"] != tc.want || preview["issuer"] != `"aa"` {
 			t.Errorf("vars %v: preview %v", tc.vars, preview)
 		}
@@ -182,7 +174,7 @@ scenario "s" {
 }`)
 	for _, p := range []*engine.Plan{native, jsonForm} {
 		c := p.Cases()[0]
-		ch := steps[*engine.Evaluate](c)[0].Checks[0]
+		ch := c.Checks[0]
 		if c.ID() != "s/c" || ch.ID != "k" || ch.Level != engine.SHOULD || ch.SpecReferences[0].ID != "r" {
 			t.Errorf("plan %+v check %+v", c, ch)
 		}
@@ -222,7 +214,7 @@ scenario "s" {
 	if c.Timeout.String() != "3s" {
 		t.Errorf("timeout %v", c.Timeout)
 	}
-	as := steps[*engine.StartAuthServer](c)[0]
+	as := authSpec(c)
 	if as.Leeway != 0 || len(as.ScopesSupported) != 1 {
 		t.Errorf("auth server %+v", as)
 	}
@@ -233,11 +225,11 @@ scenario "s" {
 	if got := strings.Join(rules, ","); got != "shared=invalid_scope,first=invalid_grant,other=invalid_grant" {
 		t.Errorf("rules %s", got)
 	}
-	preview := steps[*engine.MintAssertion](c)[0].Claims.Preview()
+	preview := c.Assertions[0].Claims.Preview()
 	if preview["issuer"] != `"https://one"` || preview["subject"] != `"y"` {
 		t.Errorf("assertion %v", preview)
 	}
-	ctx := steps[*engine.LaunchClient](c)[0].Context.(interface{ Preview() map[string]string }).Preview()
+	ctx := c.Client.Context.(engine.Previewer).Preview()
 	if ctx["a"] != `"1"` || ctx["b"] != `"3"` {
 		t.Errorf("context %v", ctx)
 	}

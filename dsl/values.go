@@ -138,6 +138,39 @@ func stringListValue(a *hcl.Attribute, v cty.Value, ctx *hcl.EvalContext, diags 
 	return out, diags
 }
 
+// evalStringOrList reads a string as a list of one, or a list of strings.
+func evalStringOrList(a *hcl.Attribute, ctx *hcl.EvalContext) ([]string, hcl.Diagnostics) {
+	v, diags := evalValue(a, ctx)
+	if diags.HasErrors() || v.IsNull() {
+		return nil, diags
+	}
+	if sv, err := convert.Convert(v, cty.String); err == nil {
+		return []string{sv.AsString()}, diags
+	}
+	if _, err := convert.Convert(v, cty.List(cty.String)); err != nil {
+		return nil, append(diags, typeError(a, "a string or a list of strings", v.Type(), ctx))
+	}
+	return stringListValue(a, v, ctx, diags)
+}
+
+// evalObject reads an object or map as Go values (numbers as float64 or
+// int64, as JSON would carry them).
+func evalObject(a *hcl.Attribute, ctx *hcl.EvalContext) (map[string]any, hcl.Diagnostics) {
+	v, diags := evalValue(a, ctx)
+	if diags.HasErrors() || v.IsNull() {
+		return nil, diags
+	}
+	if !v.Type().IsObjectType() && !v.Type().IsMapType() {
+		return nil, append(diags, typeError(a, "an object", v.Type(), ctx))
+	}
+	g, err := ctyToGo(v)
+	if err != nil {
+		return nil, append(diags, invalidValue(a, "Invalid value", fmt.Sprintf("The %q attribute cannot be sent as JSON: %s.", a.Name, err)))
+	}
+	m, _ := g.(map[string]any)
+	return m, diags
+}
+
 // evalDuration reads a Go duration string such as "5m", "-30s" or "1.5s".
 func evalDuration(a *hcl.Attribute, ctx *hcl.EvalContext) (time.Duration, hcl.Diagnostics) {
 	s, diags := evalString(a, ctx)

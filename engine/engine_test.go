@@ -17,7 +17,7 @@ type staticClaims struct{}
 func (staticClaims) Claims(env *engine.Env, now time.Time) (jwt.Claims, error) {
 	return jwt.Claims{
 		Issuer: "https://idp.test", Subject: "agent",
-		Audience: []string{env.AuthServer.TokenEndpoint},
+		Audience: []string{env.URL("auth", "token_endpoint")},
 		IssuedAt: now, Expiry: now.Add(time.Minute), ID: "jti-1",
 	}, nil
 }
@@ -33,16 +33,15 @@ func (contextFunc) String() string                       { return "context" }
 func handCase(checks ...*engine.Check) *engine.Case {
 	return &engine.Case{
 		Scenario: "hand", Name: "made",
-		Steps: []engine.Step{
-			&engine.StartAuthServer{},
-			&engine.StartMCPServer{},
-			&engine.MintAssertion{Name: "workload", Alg: "ES256", Claims: staticClaims{}},
-			&engine.LaunchClient{Context: contextFunc(func(env *engine.Env) (any, error) {
-				return map[string]any{"valid_jwt": env.Assertions["workload"].Token}, nil
-			})},
-			&engine.Observe{},
-			&engine.Evaluate{Checks: checks},
+		Servers: []*engine.Server{
+			{Name: "auth", Kind: engine.AuthorizationServer, Auth: &engine.AuthServerSpec{}},
+			{Name: "mcp", Kind: engine.MCPServer, MCP: &engine.MCPServerSpec{}},
 		},
+		Assertions: []*engine.AssertionSpec{{Name: "workload", Alg: "ES256", Claims: staticClaims{}}},
+		Client: engine.ClientSpec{Context: contextFunc(func(env *engine.Env) (any, error) {
+			return map[string]any{"valid_jwt": env.Assertions["workload"].Token}, nil
+		})},
+		Checks: checks,
 	}
 }
 
@@ -112,7 +111,7 @@ func TestUnevaluableCheckFails(t *testing.T) {
 
 func TestBrokenStepIsAHarnessError(t *testing.T) {
 	c := handCase(check("x", engine.MUST, func(*engine.Observations) bool { return true }))
-	c.Steps = append([]engine.Step{&engine.MintAssertion{Name: "bad", Alg: "HS1", Claims: staticClaims{}}}, c.Steps...)
+	c.Assertions = append([]*engine.AssertionSpec{{Name: "bad", Alg: "HS1", Claims: staticClaims{}}}, c.Assertions...)
 	res := engine.RunCase(context.Background(), c, engine.Options{Command: "true"})
 	if res.Error == "" || res.Checks[0].Status != engine.StatusFailure {
 		t.Errorf("error %q checks %+v", res.Error, res.Checks)

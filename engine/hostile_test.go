@@ -27,6 +27,7 @@ import (
 
 	"github.com/wifdsl/wifdsl/engine"
 	"github.com/wifdsl/wifdsl/internal/testclient"
+	"github.com/wifdsl/wifdsl/report"
 	"github.com/wifdsl/wifdsl/stubs/authserver"
 )
 
@@ -392,7 +393,7 @@ func logCase(t testing.TB, cr *engine.CaseResult) {
 	if cr.Observations == nil {
 		return
 	}
-	tl := cr.Observations.Timeline()
+	tl := report.Timeline(cr.Observations)
 	for i, e := range tl {
 		if i == 30 && len(tl) > 40 {
 			t.Logf("  … %d more", len(tl)-35)
@@ -497,7 +498,7 @@ func TestHostileHangs(t *testing.T) {
 			if tt.message != "" && !strings.Contains(checkMessage(cr, tt.message), tt.hungIn) {
 				t.Errorf("the verdict of %s does not say where the client hung: %q", tt.message, checkMessage(cr, tt.message))
 			}
-			if tl := cr.Observations.Timeline(); !strings.Contains(tl[len(tl)-1].Text, tt.hungIn) {
+			if tl := report.Timeline(cr.Observations); !strings.Contains(tl[len(tl)-1].Text, tt.hungIn) {
 				t.Errorf("the timeline ends with %q, not naming %q", tl[len(tl)-1].Text, tt.hungIn)
 			}
 			requireGroupsGone(t, readPids(t, pgidFile))
@@ -709,7 +710,7 @@ func TestHostileCrash(t *testing.T) {
 				t.Errorf("client exited %v killed %v signal %q code %d; want an exit by signal %q",
 					c.Exited, c.Killed, c.Signal, c.ExitCode, tt.signal)
 			}
-			if tl := cr.Observations.Timeline(); tl[len(tl)-1].Text != "client died by signal "+tt.signal {
+			if tl := report.Timeline(cr.Observations); tl[len(tl)-1].Text != "client died by signal "+tt.signal {
 				t.Errorf("timeline ends %q", tl[len(tl)-1].Text)
 			}
 			if tt.name == "sigterm-direct" {

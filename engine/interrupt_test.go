@@ -101,7 +101,7 @@ func TestInterruptStopsClientsAndServers(t *testing.T) {
 		}
 		// The case's stub servers are closed.
 		hc := &http.Client{Timeout: 5 * time.Second}
-		for _, u := range []string{c.Observations.Env.AuthServer.MetadataURL, c.Observations.Env.MCPServer.URL} {
+		for _, u := range []string{c.Observations.Env.URL("auth", "metadata_url"), c.Observations.Env.URL("mcp", "url")} {
 			if resp, err := hc.Get(u); err == nil {
 				resp.Body.Close()
 				t.Errorf("%s: %s still answers after the interrupt", c.Case, u)

@@ -1,24 +1,19 @@
 package engine
 
 import (
-	"fmt"
-	"sort"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/wifdsl/wifdsl/stubs/authserver"
-	"github.com/wifdsl/wifdsl/stubs/mcpserver"
+	"github.com/wifdsl/wifdsl/record"
 )
 
-// Env is what late expressions (claims, context, reject rules) can see of a
+// Env is what late expressions (claims, context, rules) can see of a
 // running case.
 type Env struct {
 	Scenario string
 	Case     string
-	// AuthServer and MCPServer are set once the servers are started.
-	AuthServer AuthServerInfo
-	MCPServer  MCPServerInfo
+	// Servers are the started servers, in start order.
+	Servers []ServerInfo
 	// Assertions holds each minted assertion by name, in mint order.
 	Assertions     map[string]*Assertion
 	AssertionOrder []string
@@ -26,20 +21,31 @@ type Env struct {
 	Context map[string]any
 }
 
-// AuthServerInfo are the stub authorization server's URLs.
-type AuthServerInfo struct {
-	URL           string `json:"url"`
-	Issuer        string `json:"issuer"`
-	TokenEndpoint string `json:"token_endpoint"`
-	MetadataURL   string `json:"metadata_url"`
-	JWKSURL       string `json:"jwks_url"`
+// ServerInfo is a started server as expressions see it: its name, kind and
+// URLs, by the names its server package gives them ("url", "issuer",
+// "token_endpoint", "metadata_url", …).
+type ServerInfo struct {
+	Name string            `json:"name"`
+	Kind ServerKind        `json:"kind"`
+	URLs map[string]string `json:"urls"`
 }
 
-// MCPServerInfo are the stub MCP server's URLs.
-type MCPServerInfo struct {
-	URL         string `json:"url"`
-	Resource    string `json:"resource"`
-	MetadataURL string `json:"metadata_url"`
+// Server returns the started server called name, or nil.
+func (e *Env) Server(name string) *ServerInfo {
+	for i := range e.Servers {
+		if e.Servers[i].Name == name {
+			return &e.Servers[i]
+		}
+	}
+	return nil
+}
+
+// URL returns the URL called key of the server called name, or "".
+func (e *Env) URL(server, key string) string {
+	if s := e.Server(server); s != nil {
+		return s.URLs[key]
+	}
+	return ""
 }
 
 // Assertion is a minted workload JWT.
@@ -54,17 +60,18 @@ type Assertion struct {
 // it; reporters render parts of it.
 type Observations struct {
 	Env *Env
-	// TokenRequests are the token endpoint's requests, in order, bounded;
-	// TokenRequestCount is exact.
-	TokenRequests     []authserver.TokenRequest
+	// TokenRequests are the requests to every token endpoint of the case,
+	// in arrival order, bounded per server; TokenRequestCount is exact.
+	TokenRequests     []record.TokenRequest
 	TokenRequestCount int
-	// Requests are the requests either stub saw, merged in time order.
-	Requests     []HTTPRequest
+	// Requests are the requests every server saw, merged in arrival order.
+	Requests     []record.Request
 	RequestCount int
-	// MCPRequests are the requests to the MCP endpoint.
-	MCPRequests     []mcpserver.MCPRequest
+	// MCPRequests are the requests to the MCP endpoints.
+	MCPRequests     []record.MCPRequest
 	MCPRequestCount int
-	// IssuedTokens are the access tokens the authorization server issued.
+	// IssuedTokens are the access tokens the authorization servers issued,
+	// in the order of the successful token requests.
 	IssuedTokens []string
 	// FirstTokenIssued is when the first access token was issued, or -1.
 	FirstTokenIssued time.Duration
@@ -85,16 +92,6 @@ func (o *Observations) Memo(key any, build func() any) any {
 	}
 	v, _ := o.memo.LoadOrStore(key, build())
 	return v
-}
-
-// HTTPRequest is a request to either stub server.
-type HTTPRequest struct {
-	Server string
-	At     time.Duration
-	Method string
-	Path   string
-	Query  map[string][]string
-	Status int
 }
 
 // ClientObservation is what the client process did.
@@ -153,132 +150,4 @@ func (o *Observations) Phase() string {
 	default:
 		return "waiting for the token response"
 	}
-}
-
-// TimelineEntry is one line of what happened in a case.
-type TimelineEntry struct {
-	At   time.Duration `json:"at_ms"`
-	Text string        `json:"text"`
-}
-
-// Timeline renders the observations as a short, time-ordered list.
-func (o *Observations) Timeline() []TimelineEntry {
-	var out []TimelineEntry
-	// Both servers record in arrival order, so the k-th request to the
-	// token endpoint is the k-th token request, and likewise for the MCP
-	// endpoint.
-	nextToken, nextMCP := 0, 0
-	for _, r := range o.Requests {
-		text := fmt.Sprintf("%s %s %s → %d", r.Server, r.Method, r.Path, r.Status)
-		switch {
-		case r.Server == "auth" && r.Path == "/token" && nextToken < len(o.TokenRequests):
-			tr := &o.TokenRequests[nextToken]
-			nextToken++
-			text = fmt.Sprintf("auth %s /token %s → %d", tr.Method, describeTokenRequest(tr), tr.Response.Status)
-			if tr.Response.Error != "" {
-				text += " " + tr.Response.Error
-			}
-		case r.Server == "mcp" && nextMCP < len(o.MCPRequests) && o.MCPRequests[nextMCP].Path == r.Path:
-			text = describeMCP(&o.MCPRequests[nextMCP])
-			nextMCP++
-		}
-		out = append(out, TimelineEntry{At: r.At, Text: text})
-	}
-	if o.RequestCount > len(o.Requests) {
-		out = append(out, TimelineEntry{At: -1, Text: fmt.Sprintf("(%d more requests not recorded in full)", o.RequestCount-len(o.Requests))})
-	}
-	c := o.Client
-	switch {
-	case !c.Started:
-		out = append(out, TimelineEntry{At: 0, Text: "client could not be started: " + c.StartError})
-	case c.HungAfterError:
-		out = append(out, TimelineEntry{At: c.ExitAt, Text: fmt.Sprintf("client killed: still running %s after the error response (%s)", fmtDur(c.ExitAfterError), c.HungIn)})
-	case c.TimedOut:
-		out = append(out, TimelineEntry{At: c.ExitAt, Text: "client killed at the case timeout (" + c.HungIn + ")"})
-	case c.Interrupted:
-		out = append(out, TimelineEntry{At: c.ExitAt, Text: "client killed: run interrupted (" + c.HungIn + ")"})
-	case c.Signal != "":
-		out = append(out, TimelineEntry{At: c.ExitAt, Text: "client died by signal " + c.Signal})
-	default:
-		out = append(out, TimelineEntry{At: c.ExitAt, Text: fmt.Sprintf("client exited %d", c.ExitCode)})
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].At < 0 || out[j].At < 0 {
-			return false
-		}
-		return out[i].At < out[j].At
-	})
-	return out
-}
-
-func describeTokenRequest(tr *authserver.TokenRequest) string {
-	var parts []string
-	if tr.ContentType != "" && tr.ContentType != "application/x-www-form-urlencoded" {
-		parts = append(parts, "("+tr.ContentType+")")
-	}
-	if gt := first(tr.Form, "grant_type"); gt != "" {
-		parts = append(parts, "grant_type="+shortGrant(gt))
-	}
-	if _, ok := tr.Form["resource"]; !ok && tr.Form != nil {
-		parts = append(parts, "no resource")
-	}
-	if s := first(tr.Form, "scope"); s != "" {
-		parts = append(parts, "scope="+s)
-	}
-	if len(tr.RepeatedKeys) > 0 {
-		parts = append(parts, "repeated "+strings.Join(tr.RepeatedKeys, ","))
-	}
-	return strings.Join(parts, " ")
-}
-
-func describeMCP(m *mcpserver.MCPRequest) string {
-	what := m.RPCMethod
-	if what == "" {
-		what = "(no JSON-RPC method)"
-	}
-	auth := "no token"
-	switch {
-	case m.HasBearer && m.IssuedToken:
-		auth = "issued token"
-	case m.HasBearer:
-		auth = "unknown token"
-	case m.AuthScheme != "":
-		auth = m.AuthScheme + " scheme"
-	}
-	s := fmt.Sprintf("mcp %s %s %s [%s] → %d", m.HTTPMethod, m.Path, what, auth, m.Status)
-	if m.QueryToken != "" {
-		s += " (token in query)"
-	}
-	return s
-}
-
-func shortGrant(g string) string {
-	if g == authserver.GrantJWTBearer {
-		return "jwt-bearer"
-	}
-	return g
-}
-
-func first(m map[string][]string, k string) string {
-	if v := m[k]; len(v) > 0 {
-		return v[0]
-	}
-	return ""
-}
-
-func fmtDur(d time.Duration) string {
-	return d.Round(time.Millisecond).String()
-}
-
-// mergeRequests joins both servers' request logs in time order.
-func mergeRequests(a []authserver.Request, m []mcpserver.Request) []HTTPRequest {
-	out := make([]HTTPRequest, 0, len(a)+len(m))
-	for _, r := range a {
-		out = append(out, HTTPRequest{Server: "auth", At: r.At, Method: r.Method, Path: r.Path, Query: r.Query, Status: r.Status})
-	}
-	for _, r := range m {
-		out = append(out, HTTPRequest{Server: "mcp", At: r.At, Method: r.Method, Path: r.Path, Query: r.Query, Status: r.Status})
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].At < out[j].At })
-	return out
 }

@@ -4,7 +4,7 @@ import (
 	"time"
 
 	"github.com/wifdsl/wifdsl/jwt"
-	"github.com/wifdsl/wifdsl/stubs/authserver"
+	"github.com/wifdsl/wifdsl/record"
 )
 
 // Level is a requirement keyword in the sense of RFC 2119.
@@ -75,46 +75,86 @@ type Scenario struct {
 	Cases       []*Case
 }
 
-// Case is one isolated run of the client: its own key set, its own stub
-// servers, one client process, and the checks judged on what it did.
+// Case is one isolated run of the client. Its parts run in this order:
+// every server starts (Servers, in order), the assertions are minted, the
+// context is computed, the client is launched and observed, and the checks
+// judge what was observed.
 type Case struct {
 	Scenario        string
 	Name            string
 	Description     string
 	ProtocolVersion string
 	// Timeout bounds the whole client run; FailFast bounds the time from
-	// the first error response of the authorization server to the client's
+	// the first error response of an authorization server to the client's
 	// exit.
 	Timeout  time.Duration
 	FailFast time.Duration
-	// Steps run in order; see the Step types.
-	Steps []Step
+	// Servers are the stub servers of the case, by unique name.
+	Servers []*Server
+	// Assertions are the workload JWTs the harness mints with the case's
+	// keys once every server has started.
+	Assertions []*AssertionSpec
+	// Client is how the client under test is launched.
+	Client ClientSpec
+	// Checks judge the observations.
+	Checks []*Check
 }
 
 // ID is "scenario/case".
 func (c *Case) ID() string { return c.Scenario + "/" + c.Name }
 
-// Step is one runtime step of a case. The concrete types are
-// StartAuthServer, StartMCPServer, MintAssertion, MarkSeen, LaunchClient,
-// Observe and Evaluate.
-type Step interface {
-	// Kind is a short lower-case name of the step ("mint", "start-auth-server", …).
-	Kind() string
+// Server looks a server of the case up by name.
+func (c *Case) Server(name string) *Server {
+	for _, s := range c.Servers {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
 }
 
-// StartAuthServer starts the stub authorization server.
-type StartAuthServer struct {
+// ServerKind names what a stub server is.
+type ServerKind string
+
+// The kinds of stub server.
+const (
+	// AuthorizationServer is an OAuth 2.0 authorization server (RFC 8414
+	// metadata, token endpoint, JWKS).
+	AuthorizationServer ServerKind = "authorization_server"
+	// MCPServer is an MCP server that is also an OAuth protected resource
+	// (RFC 9728 metadata, RFC 6750 bearer challenges).
+	MCPServer ServerKind = "mcp_server"
+)
+
+// Server is a plain description of one stub server of a case. Exactly the
+// field that matches Kind is set.
+type Server struct {
+	Name string
+	Kind ServerKind
+	Auth *AuthServerSpec
+	MCP  *MCPServerSpec
+}
+
+// AuthServerSpec describes a stub authorization server. Zero fields take the
+// server's defaults, which [Describe] reports.
+type AuthServerSpec struct {
 	GrantTypesSupported []string
 	Registration        bool
 	ScopesSupported     []string
-	Leeway              time.Duration
-	TokenTTL            time.Duration
-	SkipVerification    bool
-	Rules               []RejectRule
+	// Leeway tolerates clock skew; zero means the server's default and a
+	// negative value means none.
+	Leeway           time.Duration
+	TokenTTL         time.Duration
+	SkipVerification bool
+	// Rules answer token requests, in order, after the built-in checks.
+	Rules []Rule
+	// SeenJTIs, if set, computes jti values the server treats as already
+	// used; it is evaluated once the assertions are minted.
+	SeenJTIs ValueFunc
 }
 
-// RejectRule is a scenario's reason to reject a token request.
-type RejectRule struct {
+// Rule is a scenario's reason to answer a token request with an error.
+type Rule struct {
 	Name             string
 	When             Predicate
 	Error            string
@@ -122,24 +162,29 @@ type RejectRule struct {
 	Status           int
 }
 
-// Predicate decides whether a reject rule applies to a token request.
+// Predicate decides whether a rule applies to a token request.
 type Predicate interface {
 	// Match reports whether the rule applies to req, whose assertion
 	// decoded to claims (nil when none could be decoded).
-	Match(env *Env, req *authserver.TokenRequest, claims map[string]any) (bool, error)
+	Match(env *Env, req *record.TokenRequest, claims map[string]any) (bool, error)
 	// String is the condition's source text, for plans and reports.
 	String() string
 }
 
-// StartMCPServer starts the stub MCP server.
-type StartMCPServer struct {
+// MCPServerSpec describes a stub MCP server.
+type MCPServerSpec struct {
+	// Path is the MCP endpoint path; empty means the server's default.
 	Path            string
 	ScopesSupported []string
 	ChallengeScope  string
+	// AuthorizationServers names the case's authorization servers the
+	// protected resource metadata lists and whose tokens it accepts; empty
+	// means every authorization server of the case.
+	AuthorizationServers []string
 }
 
-// MintAssertion signs one workload JWT with the case's key for Alg.
-type MintAssertion struct {
+// AssertionSpec is one workload JWT signed with the case's key for Alg.
+type AssertionSpec struct {
 	Name string
 	Alg  string
 	// Claims computes the claims once the servers' URLs are known.
@@ -153,16 +198,15 @@ type ClaimsFunc interface {
 	Preview() map[string]string
 }
 
-// MarkSeen tells the authorization server that some jti values were already
-// used, so that an assertion carrying one is a replay.
-type MarkSeen struct {
-	JTIs ValueFunc
-}
-
-// LaunchClient starts the client under test with the scenario context.
-type LaunchClient struct {
+// ClientSpec is how the client under test is launched: as
+// `<command> <URL of the MCP server Target>`.
+type ClientSpec struct {
+	// Target names the MCP server whose URL the client gets; empty means
+	// the case's first MCP server.
+	Target string
 	// Context computes the scenario context the client receives in
-	// MCP_CONFORMANCE_CONTEXT (the runner adds "name").
+	// MCP_CONFORMANCE_CONTEXT (the runner adds "name"); nil means none
+	// beyond the name.
 	Context ValueFunc
 }
 
@@ -172,23 +216,11 @@ type ValueFunc interface {
 	String() string
 }
 
-// Observe waits for the client to exit, for the case timeout, or for the
-// fail-fast budget after the first error response, whichever comes first.
-type Observe struct{}
-
-// Evaluate judges the checks against the observations.
-type Evaluate struct {
-	Checks []*Check
+// Previewer is implemented by a ValueFunc that can describe its value
+// before a run.
+type Previewer interface {
+	Preview() map[string]string
 }
-
-// Kind implementations.
-func (*StartAuthServer) Kind() string { return "start-auth-server" }
-func (*StartMCPServer) Kind() string  { return "start-mcp-server" }
-func (*MintAssertion) Kind() string   { return "mint" }
-func (*MarkSeen) Kind() string        { return "mark-seen" }
-func (*LaunchClient) Kind() string    { return "launch-client" }
-func (*Observe) Kind() string         { return "observe" }
-func (*Evaluate) Kind() string        { return "evaluate" }
 
 // SpecReference points at the text a check verifies.
 type SpecReference struct {

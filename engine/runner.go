@@ -1,10 +1,12 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"runtime"
 	"slices"
@@ -14,6 +16,7 @@ import (
 	"time"
 
 	"github.com/wifdsl/wifdsl/jwt"
+	"github.com/wifdsl/wifdsl/record"
 	"github.com/wifdsl/wifdsl/stubs/authserver"
 	"github.com/wifdsl/wifdsl/stubs/mcpserver"
 )
@@ -130,14 +133,15 @@ type runState struct {
 	env     *Env
 	keys    *jwt.KeySet
 	start   time.Time
-	as      *authserver.Server
-	mcp     *mcpserver.Server
+	auths   map[string]*authserver.Server
+	authSeq []*authserver.Server // in start order
+	mcps    []*mcpserver.Server
+	target  *mcpserver.Server // the MCP server whose URL the client gets
 	errOnce sync.Once
 	errCh   chan time.Time
 	obs     *Observations
-	checks  []*Check
-	// envMu guards env: the stub servers' handlers read it (reject rules)
-	// while later steps still add to it.
+	// envMu guards env: the stub servers' handlers read it (rules) while
+	// later parts of the case still add to it.
 	envMu sync.RWMutex
 }
 
@@ -146,17 +150,10 @@ func (st *runState) envSnapshot() *Env {
 	st.envMu.RLock()
 	defer st.envMu.RUnlock()
 	e := *st.env
-	e.Assertions = make(map[string]*Assertion, len(st.env.Assertions))
-	for k, v := range st.env.Assertions {
-		e.Assertions[k] = v
-	}
-	e.AssertionOrder = append([]string(nil), st.env.AssertionOrder...)
-	if st.env.Context != nil {
-		e.Context = make(map[string]any, len(st.env.Context))
-		for k, v := range st.env.Context {
-			e.Context[k] = v
-		}
-	}
+	e.Servers = slices.Clone(st.env.Servers)
+	e.Assertions = maps.Clone(st.env.Assertions)
+	e.AssertionOrder = slices.Clone(st.env.AssertionOrder)
+	e.Context = maps.Clone(st.env.Context)
 	return &e
 }
 
@@ -174,10 +171,11 @@ func RunCase(ctx context.Context, c *Case, opts Options) *CaseResult {
 		now = time.Now
 	}
 	st := &runState{
-		c:    c,
-		opts: opts,
-		env:  &Env{Scenario: c.Scenario, Case: c.Name, Assertions: map[string]*Assertion{}},
-		keys: jwt.NewKeySet(),
+		c:     c,
+		opts:  opts,
+		env:   &Env{Scenario: c.Scenario, Case: c.Name, Assertions: map[string]*Assertion{}},
+		keys:  jwt.NewKeySet(),
+		auths: map[string]*authserver.Server{},
 		// Buffered: the first error time is kept even if nobody waits yet.
 		errCh: make(chan time.Time, 1),
 		start: now(),
@@ -190,9 +188,18 @@ func RunCase(ctx context.Context, c *Case, opts Options) *CaseResult {
 	st.obs.Env = st.env
 	cr := &CaseResult{Scenario: c.Scenario, Case: c.Name, Description: c.Description, Started: st.start}
 	defer st.closeServers()
-	for _, step := range c.Steps {
-		if err := st.do(ctx, step); err != nil {
-			cr.Error = fmt.Sprintf("%s: %v", step.Kind(), err)
+	parts := []struct {
+		name string
+		run  func() error
+	}{
+		{"start-servers", st.startServers},
+		{"mint", st.mintAll},
+		{"mark-seen", st.markSeen},
+		{"launch-client", func() error { return st.launch(ctx) }},
+	}
+	for _, p := range parts {
+		if err := p.run(); err != nil {
+			cr.Error = fmt.Sprintf("%s: %v", p.name, err)
 			break
 		}
 	}
@@ -201,11 +208,11 @@ func RunCase(ctx context.Context, c *Case, opts Options) *CaseResult {
 	cr.Observations = st.obs
 	cr.Secrets = st.secrets()
 	if cr.Error == "" {
-		cr.Checks = evaluate(st.checks, st.obs, now)
+		cr.Checks = evaluate(c.Checks, st.obs, now)
 	} else {
 		// The harness could not run the case: every check is a failure
-		// that names the broken step, never a silent pass.
-		for _, ch := range st.allChecks() {
+		// that names the broken part, never a silent pass.
+		for _, ch := range c.Checks {
 			cr.Checks = append(cr.Checks, CheckResult{
 				ID: ch.ID, Name: ch.Name, Description: ch.Description, Level: ch.Level,
 				Status: StatusFailure, Timestamp: now(), SpecReferences: ch.SpecReferences,
@@ -217,15 +224,6 @@ func RunCase(ctx context.Context, c *Case, opts Options) *CaseResult {
 	return cr
 }
 
-func (st *runState) allChecks() []*Check {
-	for _, s := range st.c.Steps {
-		if e, ok := s.(*Evaluate); ok {
-			return e.Checks
-		}
-	}
-	return nil
-}
-
 func (st *runState) now() time.Time {
 	if st.opts.Now != nil {
 		return st.opts.Now()
@@ -233,105 +231,104 @@ func (st *runState) now() time.Time {
 	return time.Now()
 }
 
-func (st *runState) do(ctx context.Context, step Step) error {
-	switch s := step.(type) {
-	case *StartAuthServer:
-		return st.startAuth(s)
-	case *StartMCPServer:
-		return st.startMCP(s)
-	case *MintAssertion:
-		return st.mint(s)
-	case *MarkSeen:
-		if st.as == nil {
-			return errors.New("the authorization server is not started")
-		}
-		v, err := s.JTIs.Value(st.envSnapshot())
-		if err != nil {
-			return err
-		}
-		jtis, err := stringList(v)
-		if err != nil {
-			return fmt.Errorf("seen jtis: %w", err)
-		}
-		st.as.MarkSeen(jtis...)
-		return nil
-	case *LaunchClient:
-		return st.launch(ctx, s)
-	case *Observe:
-		return nil // observation happens in launch, which owns the process
-	case *Evaluate:
-		st.checks = s.Checks
-		return nil
-	default:
-		return fmt.Errorf("unknown step %T", step)
+// startServers starts every server of the case: authorization servers
+// first, so that MCP servers can name them, each kind in declaration order.
+func (st *runState) startServers() error {
+	if err := CheckServers(st.c); err != nil {
+		return err
 	}
+	for _, kind := range []ServerKind{AuthorizationServer, MCPServer} {
+		for _, s := range st.c.Servers {
+			if s.Kind != kind {
+				continue
+			}
+			var err error
+			if kind == AuthorizationServer {
+				err = st.startAuth(s)
+			} else {
+				err = st.startMCP(s)
+			}
+			if err != nil {
+				return fmt.Errorf("server %q: %w", s.Name, err)
+			}
+		}
+	}
+	return nil
 }
 
-func (st *runState) startAuth(s *StartAuthServer) error {
-	rules := make([]authserver.Rule, len(s.Rules))
-	for i, r := range s.Rules {
-		r := r
-		rules[i] = authserver.Rule{
-			Name: r.Name, Error: r.Error, ErrorDescription: r.ErrorDescription, Status: r.Status,
-			Match: func(req *authserver.TokenRequest, claims map[string]any) (bool, error) {
-				return r.When.Match(st.envSnapshot(), req, claims)
-			},
+func (st *runState) startAuth(s *Server) error {
+	cfg := authConfig(s)
+	for i, r := range s.Auth.Rules {
+		if r.When == nil {
+			continue // a rule without a condition matches every request
+		}
+		cfg.Rules[i].Match = func(req *record.TokenRequest, claims map[string]any) (bool, error) {
+			return r.When.Match(st.envSnapshot(), req, claims)
 		}
 	}
-	cfg := authserver.Config{
-		GrantTypesSupported: s.GrantTypesSupported,
-		Registration:        s.Registration,
-		ScopesSupported:     s.ScopesSupported,
-		Keys:                st.keys,
-		Leeway:              s.Leeway,
-		SkipVerification:    s.SkipVerification,
-		Rules:               rules,
-		TokenTTL:            s.TokenTTL,
-		TokenPrefix:         "wif-at-" + sanitize(st.c.Name),
-		Start:               st.start,
-		Now:                 st.opts.Now,
-		OnError: func(at time.Time, code string) {
-			st.errOnce.Do(func() { st.errCh <- at })
-		},
+	cfg.Keys = st.keys
+	cfg.TokenPrefix = "wif-at-" + sanitize(st.c.Name)
+	cfg.Start = st.start
+	cfg.Now = st.opts.Now
+	cfg.OnError = func(at time.Time, code string) {
+		st.errOnce.Do(func() { st.errCh <- at })
 	}
 	as, err := authserver.New(cfg)
 	if err != nil {
 		return err
 	}
-	st.as = as
+	st.auths[s.Name] = as
+	st.authSeq = append(st.authSeq, as)
 	st.setEnv(func(e *Env) {
-		e.AuthServer = AuthServerInfo{
-			URL: as.URL(), Issuer: as.URL(), TokenEndpoint: as.TokenEndpoint(),
-			MetadataURL: as.MetadataURL(), JWKSURL: as.JWKSURL(),
-		}
+		e.Servers = append(e.Servers, ServerInfo{Name: s.Name, Kind: s.Kind, URLs: authserver.URLs(as.URL())})
 	})
 	return nil
 }
 
-func (st *runState) startMCP(s *StartMCPServer) error {
-	if st.as == nil {
-		return errors.New("the authorization server must start first")
+func (st *runState) startMCP(s *Server) error {
+	cfg := mcpConfig(s)
+	var trusted []*authserver.Server
+	for _, a := range st.c.Servers {
+		if a.Kind == AuthorizationServer && (len(s.MCP.AuthorizationServers) == 0 || slices.Contains(s.MCP.AuthorizationServers, a.Name)) {
+			as := st.auths[a.Name]
+			cfg.AuthorizationServers = append(cfg.AuthorizationServers, as.URL())
+			trusted = append(trusted, as)
+		}
 	}
-	m, err := mcpserver.New(mcpserver.Config{
-		Path:                 s.Path,
-		AuthorizationServers: []string{st.as.URL()},
-		ScopesSupported:      s.ScopesSupported,
-		ChallengeScope:       s.ChallengeScope,
-		ValidToken:           st.as.IsIssued,
-		Start:                st.start,
-		Now:                  st.opts.Now,
-	})
+	cfg.ValidToken = func(token string) bool {
+		for _, as := range trusted {
+			if as.IsIssued(token) {
+				return true
+			}
+		}
+		return false
+	}
+	cfg.Start = st.start
+	cfg.Now = st.opts.Now
+	m, err := mcpserver.New(cfg)
 	if err != nil {
 		return err
 	}
-	st.mcp = m
+	st.mcps = append(st.mcps, m)
+	if st.target == nil && (st.c.Client.Target == "" || st.c.Client.Target == s.Name) {
+		st.target = m
+	}
 	st.setEnv(func(e *Env) {
-		e.MCPServer = MCPServerInfo{URL: m.URL(), Resource: m.URL(), MetadataURL: m.MetadataURL()}
+		e.Servers = append(e.Servers, ServerInfo{Name: s.Name, Kind: s.Kind, URLs: mcpserver.URLs(m.BaseURL(), s.MCP.Path)})
 	})
 	return nil
 }
 
-func (st *runState) mint(s *MintAssertion) error {
+func (st *runState) mintAll() error {
+	for _, a := range st.c.Assertions {
+		if err := st.mint(a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (st *runState) mint(s *AssertionSpec) error {
 	claims, err := s.Claims.Claims(st.envSnapshot(), st.now())
 	if err != nil {
 		return fmt.Errorf("assertion %q: %w", s.Name, err)
@@ -353,21 +350,41 @@ func (st *runState) mint(s *MintAssertion) error {
 	return nil
 }
 
-func (st *runState) launch(ctx context.Context, s *LaunchClient) error {
-	if st.mcp == nil {
-		return errors.New("the MCP server is not started")
+// markSeen tells each authorization server which jti values count as
+// already used, once the assertions they may name are minted.
+func (st *runState) markSeen() error {
+	for _, s := range st.c.Servers {
+		if s.Kind != AuthorizationServer || s.Auth.SeenJTIs == nil {
+			continue
+		}
+		v, err := s.Auth.SeenJTIs.Value(st.envSnapshot())
+		if err != nil {
+			return err
+		}
+		jtis, err := stringList(v)
+		if err != nil {
+			return fmt.Errorf("seen jtis: %w", err)
+		}
+		st.auths[s.Name].MarkSeen(jtis...)
 	}
-	v, err := s.Context.Value(st.envSnapshot())
-	if err != nil {
-		return fmt.Errorf("context: %w", err)
-	}
-	cctx, ok := v.(map[string]any)
-	if !ok && v != nil {
-		return fmt.Errorf("context must be an object, got %T", v)
+	return nil
+}
+
+func (st *runState) launch(ctx context.Context) error {
+	if st.target == nil {
+		return errors.New("no MCP server for the client to connect to")
 	}
 	full := map[string]any{}
-	for k, val := range cctx {
-		full[k] = val
+	if st.c.Client.Context != nil {
+		v, err := st.c.Client.Context.Value(st.envSnapshot())
+		if err != nil {
+			return fmt.Errorf("context: %w", err)
+		}
+		cctx, ok := v.(map[string]any)
+		if !ok && v != nil {
+			return fmt.Errorf("context must be an object, got %T", v)
+		}
+		maps.Copy(full, cctx)
 	}
 	full["name"] = st.c.Scenario
 	st.setEnv(func(e *Env) { e.Context = full })
@@ -391,7 +408,7 @@ func (st *runState) launch(ctx context.Context, s *LaunchClient) error {
 	)
 	co := &st.obs.Client
 	co.Command = st.opts.Command
-	co.Args = []string{st.mcp.URL()}
+	co.Args = []string{st.target.URL()}
 	launched := st.now()
 	p, err := startClient(st.opts.Command, co.Args, env, st.opts.OutputCap, st.liveSecrets())
 	if err != nil {
@@ -481,42 +498,50 @@ loop:
 	return nil
 }
 
-// collect copies the servers' records into the observations.
+// collect copies the servers' records into the observations, merging
+// the servers' logs in arrival order.
 func (st *runState) collect() {
 	o := st.obs
-	var areqs []authserver.Request
-	var mreqs []mcpserver.Request
-	if st.as != nil {
-		o.TokenRequests = st.as.TokenRequests()
-		o.TokenRequestCount = st.as.TokenRequestCount()
-		o.IssuedTokens = st.as.IssuedTokens()
-		areqs = st.as.Requests()
-		o.RequestCount = st.as.RequestCount()
-		o.FirstError, o.FirstTokenIssued = -1, -1
-		for _, tr := range o.TokenRequests {
-			if tr.Response.Error != "" && o.FirstError < 0 {
-				o.FirstError = tr.At
-			}
-			if tr.Response.AccessToken != "" && o.FirstTokenIssued < 0 {
-				o.FirstTokenIssued = tr.At
-			}
+	o.TokenRequests, o.TokenRequestCount, o.IssuedTokens = nil, 0, nil
+	o.Requests, o.RequestCount = nil, 0
+	o.MCPRequests, o.MCPRequestCount = nil, 0
+	for _, as := range st.authSeq {
+		o.TokenRequests = append(o.TokenRequests, as.TokenRequests()...)
+		o.TokenRequestCount += as.TokenRequestCount()
+		o.IssuedTokens = append(o.IssuedTokens, as.IssuedTokens()...)
+		o.Requests = append(o.Requests, as.Requests()...)
+		o.RequestCount += as.RequestCount()
+	}
+	for _, m := range st.mcps {
+		o.MCPRequests = append(o.MCPRequests, m.MCPRequests()...)
+		o.MCPRequestCount += m.MCPRequestCount()
+		o.Requests = append(o.Requests, m.Requests()...)
+		o.RequestCount += m.RequestCount()
+	}
+	if len(st.authSeq) > 1 {
+		slices.SortStableFunc(o.TokenRequests, func(a, b record.TokenRequest) int { return cmp.Compare(a.At, b.At) })
+	}
+	if len(st.mcps) > 1 {
+		slices.SortStableFunc(o.MCPRequests, func(a, b record.MCPRequest) int { return cmp.Compare(a.At, b.At) })
+	}
+	slices.SortStableFunc(o.Requests, func(a, b record.Request) int { return cmp.Compare(a.At, b.At) })
+	o.FirstError, o.FirstTokenIssued = -1, -1
+	for _, tr := range o.TokenRequests {
+		if tr.Response.Error != "" && o.FirstError < 0 {
+			o.FirstError = tr.At
+		}
+		if tr.Response.AccessToken != "" && o.FirstTokenIssued < 0 {
+			o.FirstTokenIssued = tr.At
 		}
 	}
-	if st.mcp != nil {
-		o.MCPRequests = st.mcp.MCPRequests()
-		o.MCPRequestCount = st.mcp.MCPRequestCount()
-		mreqs = st.mcp.Requests()
-		o.RequestCount += st.mcp.RequestCount()
-	}
-	o.Requests = mergeRequests(areqs, mreqs)
 }
 
 func (st *runState) closeServers() {
-	if st.as != nil {
-		_ = st.as.Close()
+	for _, as := range st.authSeq {
+		_ = as.Close()
 	}
-	if st.mcp != nil {
-		_ = st.mcp.Close()
+	for _, m := range st.mcps {
+		_ = m.Close()
 	}
 }
 
@@ -529,12 +554,13 @@ func (st *runState) liveSecrets() func() []string {
 		minted = append(minted, st.env.Assertions[name].Token)
 	}
 	st.envMu.RUnlock()
-	as := st.as
+	auths := slices.Clone(st.authSeq)
 	return func() []string {
-		if as == nil {
-			return minted
+		out := slices.Clone(minted)
+		for _, as := range auths {
+			out = append(out, as.IssuedTokens()...)
 		}
-		return append(slices.Clone(minted), as.IssuedTokens()...)
+		return out
 	}
 }
 

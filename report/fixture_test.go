@@ -4,7 +4,7 @@ import (
 	"time"
 
 	"github.com/wifdsl/wifdsl/engine"
-	"github.com/wifdsl/wifdsl/stubs/authserver"
+	"github.com/wifdsl/wifdsl/record"
 )
 
 // Secrets of the fixture: an assertion and an access token that the
@@ -25,17 +25,17 @@ func fixtureObservations(stdout, stderr string) *engine.Observations {
 	return &engine.Observations{
 		Env:        env,
 		FirstError: 6 * time.Millisecond, FirstTokenIssued: -1,
-		Requests: []engine.HTTPRequest{
+		Requests: []record.Request{
 			{Server: "mcp", At: 3 * time.Millisecond, Method: "POST", Path: "/mcp", Status: 401},
 			{Server: "auth", At: 6 * time.Millisecond, Method: "POST", Path: "/token", Status: 400},
 			{Server: "auth", At: 58 * time.Millisecond, Method: "POST", Path: "/token", Status: 400},
 		},
 		RequestCount: 3,
-		TokenRequests: []authserver.TokenRequest{
-			{Method: "POST", Form: map[string][]string{"grant_type": {authserver.GrantJWTBearer}, "resource": {"x"}},
-				Response: authserver.TokenResponse{Status: 400, Error: "invalid_grant"}},
-			{Method: "POST", Form: map[string][]string{"grant_type": {authserver.GrantJWTBearer}, "resource": {"x"}},
-				Response: authserver.TokenResponse{Status: 400, Error: "invalid_grant"}},
+		TokenRequests: []record.TokenRequest{
+			{Server: "auth", Path: "/token", Method: "POST", Form: map[string][]string{"grant_type": {record.GrantJWTBearer}, "resource": {"x"}},
+				Response: record.TokenResponse{Status: 400, Error: "invalid_grant"}},
+			{Server: "auth", Path: "/token", Method: "POST", Form: map[string][]string{"grant_type": {record.GrantJWTBearer}, "resource": {"x"}},
+				Response: record.TokenResponse{Status: 400, Error: "invalid_grant"}},
 		},
 		TokenRequestCount: 2,
 		Client: engine.ClientObservation{

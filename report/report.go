@@ -4,7 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -156,7 +157,7 @@ func checkDetail(ch engine.CheckResult, red *engine.Redactor) []string {
 			loc = " (" + ch.Location + ")"
 		}
 		out = append(out, "condition"+loc+": "+oneLine(ch.Condition, 160))
-		for _, k := range sortedKeys(ch.Values) {
+		for _, k := range slices.Sorted(maps.Keys(ch.Values)) {
 			// Redact before shortening: a cut secret no longer matches.
 			out = append(out, "  "+k+" = "+shorten(red.Redact(ch.Values[k]), 300))
 		}
@@ -171,9 +172,9 @@ func caseTimeline(c *engine.CaseResult, red *engine.Redactor) []string {
 		return nil
 	}
 	out := []string{"client timeline:"}
-	for _, e := range c.Observations.Timeline() {
+	for _, e := range Timeline(c.Observations) {
 		at := "        "
-		if e.At >= 0 {
+		if e.Known {
 			at = fmt.Sprintf("%6dms", e.At.Milliseconds())
 		}
 		out = append(out, "  "+at+"  "+red.Redact(e.Text))
@@ -323,15 +324,6 @@ func lastLines(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
 type errWriter struct {
 	w   io.Writer
 	err error
@@ -366,13 +358,13 @@ type JSONCheck struct {
 
 // JSONCase summarizes one case.
 type JSONCase struct {
-	Scenario   string                 `json:"scenario"`
-	Case       string                 `json:"case"`
-	Started    string                 `json:"started"`
-	DurationMS int64                  `json:"durationMs"`
-	Error      string                 `json:"error,omitempty"`
-	Client     map[string]any         `json:"client"`
-	Timeline   []engine.TimelineEntry `json:"timeline"`
+	Scenario   string              `json:"scenario"`
+	Case       string              `json:"case"`
+	Started    string              `json:"started"`
+	DurationMS int64               `json:"durationMs"`
+	Error      string              `json:"error,omitempty"`
+	Client     map[string]any      `json:"client"`
+	Timeline   []JSONTimelineEntry `json:"timeline"`
 }
 
 // JSONDocument is the whole --format json output.
@@ -460,11 +452,8 @@ func Document(res *engine.Result, opts Options) *JSONDocument {
 	for _, c := range res.Cases {
 		red := redactor(c, opts)
 		doc.Checks = append(doc.Checks, CaseChecks(c, opts)...)
-		jc := JSONCase{Scenario: c.Scenario, Case: c.Case, Started: c.Started.UTC().Format(time.RFC3339Nano), DurationMS: c.Duration.Milliseconds(), Error: red.Redact(c.Error), Timeline: []engine.TimelineEntry{}}
+		jc := JSONCase{Scenario: c.Scenario, Case: c.Case, Started: c.Started.UTC().Format(time.RFC3339Nano), DurationMS: c.Duration.Milliseconds(), Error: red.Redact(c.Error), Timeline: jsonTimeline(c.Observations, red.Redact)}
 		if o := c.Observations; o != nil {
-			for _, e := range o.Timeline() {
-				jc.Timeline = append(jc.Timeline, engine.TimelineEntry{At: e.At / time.Millisecond, Text: red.Redact(e.Text)})
-			}
 			cl := o.Client
 			jc.Client = map[string]any{
 				"started": cl.Started, "exited": cl.Exited, "exitCode": cl.ExitCode,

@@ -146,7 +146,7 @@ func resolveBaseline(file string, entries []*baselineEntry, plan *engine.Plan) (
 		scenarios[s.Name] = true
 		for _, c := range s.Cases {
 			cases[c.ID()] = [2]string{s.Name, c.Name}
-			for _, ch := range caseChecks(c) {
+			for _, ch := range c.Checks {
 				checks[s.Name+"\x00"+ch.ID] = true
 				checks[s.Name+"\x00"+c.Name+"\x00"+ch.ID] = true
 			}

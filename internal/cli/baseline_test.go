@@ -149,10 +149,10 @@ func planOf(res *engine.Result, extraCases ...string) *engine.Plan {
 		for _, ch := range c.Checks {
 			checks = append(checks, &engine.Check{ID: ch.ID})
 		}
-		s.Cases = append(s.Cases, &engine.Case{Scenario: "auth/s", Name: c.Case, Steps: []engine.Step{&engine.Evaluate{Checks: checks}}})
+		s.Cases = append(s.Cases, &engine.Case{Scenario: "auth/s", Name: c.Case, Checks: checks})
 	}
 	for _, n := range extraCases {
-		s.Cases = append(s.Cases, &engine.Case{Scenario: "auth/s", Name: n, Steps: []engine.Step{&engine.Evaluate{Checks: []*engine.Check{{ID: "c1"}}}}})
+		s.Cases = append(s.Cases, &engine.Case{Scenario: "auth/s", Name: n, Checks: []*engine.Check{{ID: "c1"}}})
 	}
 	return &engine.Plan{Scenarios: []*engine.Scenario{s}}
 }

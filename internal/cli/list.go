@@ -9,17 +9,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"github.com/wifdsl/wifdsl/engine"
 )
-
-func caseChecks(c *engine.Case) []*engine.Check {
-	for _, s := range c.Steps {
-		if e, ok := s.(*engine.Evaluate); ok {
-			return e.Checks
-		}
-	}
-	return nil
-}
 
 type listCheck struct {
 	ID          string   `json:"id"`
@@ -131,7 +121,7 @@ func listScenarios(c *compiled) []listScenario {
 		ls := listScenario{Name: s.Name, Description: s.Description, Extension: s.Extension, Cases: []listCase{}}
 		for _, cs := range s.Cases {
 			lc := listCase{Name: cs.Name, Description: cs.Description, Checks: []listCheck{}}
-			for _, ch := range caseChecks(cs) {
+			for _, ch := range cs.Checks {
 				ids := []string{}
 				for _, r := range ch.SpecReferences {
 					ids = append(ids, r.ID)
@@ -182,7 +172,7 @@ func trace(c *compiled, statuses map[string]string) []listRequirement {
 	}
 	for _, s := range c.plan.Scenarios {
 		for _, cs := range s.Cases {
-			for _, ch := range caseChecks(cs) {
+			for _, ch := range cs.Checks {
 				for _, ref := range ch.SpecReferences {
 					i, ok := index[ref.ID]
 					if !ok {

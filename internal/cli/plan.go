@@ -3,13 +3,13 @@ package cli
 import (
 	"fmt"
 	"io"
-	"sort"
+	"maps"
+	"net/url"
+	"slices"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/wifdsl/wifdsl/engine"
-	"github.com/wifdsl/wifdsl/stubs/authserver"
 )
 
 // planStep is one step of a case as `wifdsl plan` shows it.
@@ -32,7 +32,9 @@ func newPlanCmd(stdout, stderr io.Writer) *cobra.Command {
 		Use:   "plan [FILE|DIR ...]",
 		Short: "Show the runtime steps each case will execute",
 		Long: `Plan compiles the scenario files and prints, for every case and in order,
-the steps the engine will run: which servers start with which reject rules,
+the steps the engine will run: which servers start with which settings and
+rules (each with the status and error the server answers, as the server
+reports it),
 which JWTs are minted with which claims, what the client receives in
 MCP_CONFORMANCE_CONTEXT, and which checks are judged. Server URLs are shown
 with placeholder ports (AS_PORT, MCP_PORT); nothing is started.`,
@@ -59,7 +61,7 @@ with placeholder ports (AS_PORT, MCP_PORT); nothing is started.`,
 				fmt.Fprintf(stdout, "%s/%s\n", pc.Scenario, pc.Case)
 				for i, st := range pc.Steps {
 					fmt.Fprintf(stdout, "  %d. %s\n", i+1, st.Step)
-					for _, k := range sortedKeys(pc.Steps[i].Detail) {
+					for _, k := range slices.Sorted(maps.Keys(st.Detail)) {
 						fmt.Fprintf(stdout, "       %-22s %s\n", k, st.Detail[k])
 					}
 					for _, it := range st.Items {
@@ -78,6 +80,10 @@ with placeholder ports (AS_PORT, MCP_PORT); nothing is started.`,
 	return cmd
 }
 
+// describeCase lists the parts of a case in the order the engine runs
+// them. What each server will answer comes from engine.Describe, that is
+// from the server packages themselves, so the plan cannot disagree with
+// the running servers.
 func describeCase(c *engine.Case) planCase {
 	pc := planCase{Scenario: c.Scenario, Case: c.Name}
 	timeout, failFast := c.Timeout, c.FailFast
@@ -87,94 +93,53 @@ func describeCase(c *engine.Case) planCase {
 	if failFast == 0 {
 		failFast = engine.DefaultFailFast
 	}
-	for _, s := range c.Steps {
-		switch st := s.(type) {
-		case *engine.StartAuthServer:
-			grants := st.GrantTypesSupported
-			if len(grants) == 0 {
-				grants = []string{authserver.GrantJWTBearer}
-			}
-			d := map[string]string{
-				"grant_types_supported": strings.Join(grants, ", "),
-				"registration":          fmt.Sprint(st.Registration),
-				"verify_assertion":      fmt.Sprint(!st.SkipVerification),
-				"leeway":                orDefault(st.Leeway, authserver.DefaultLeeway),
-				"token_ttl":             orDefault(st.TokenTTL, authserver.DefaultTokenTTL),
-			}
-			if len(st.ScopesSupported) > 0 {
-				d["scopes_supported"] = strings.Join(st.ScopesSupported, ", ")
-			}
-			var rules []string
-			for _, r := range st.Rules {
-				status := r.Status
-				if status == 0 {
-					status = 400
-				}
-				rules = append(rules, fmt.Sprintf("reject %q when %s → %d %s", r.Name, oneLineExpr(r.When.String()), status, r.Error))
-			}
-			if len(rules) == 0 {
-				rules = []string{"no reject rules: a valid assertion gets a token"}
-			}
-			pc.Steps = append(pc.Steps, planStep{Step: "start the stub authorization server on 127.0.0.1:AS_PORT", Detail: d, Items: rules})
-		case *engine.StartMCPServer:
-			path := st.Path
-			if path == "" {
-				path = "/mcp"
-			}
-			d := map[string]string{"endpoint": "http://127.0.0.1:MCP_PORT" + path}
-			if len(st.ScopesSupported) > 0 {
-				d["scopes_supported"] = strings.Join(st.ScopesSupported, ", ")
-			}
-			if st.ChallengeScope != "" {
-				d["challenge_scope"] = st.ChallengeScope
-			}
-			pc.Steps = append(pc.Steps, planStep{Step: "start the stub MCP server on 127.0.0.1:MCP_PORT", Detail: d})
-		case *engine.MintAssertion:
-			pc.Steps = append(pc.Steps, planStep{Step: fmt.Sprintf("mint assertion %q (%s)", st.Name, st.Alg), Detail: st.Claims.Preview()})
-		case *engine.MarkSeen:
-			pc.Steps = append(pc.Steps, planStep{Step: "mark jti values as already used", Items: []string{oneLineExpr(st.JTIs.String())}})
-		case *engine.LaunchClient:
-			d := map[string]string{}
-			if p, ok := st.Context.(interface{ Preview() map[string]string }); ok {
-				d = p.Preview()
-			}
-			d["name"] = fmt.Sprintf("%q", c.Scenario)
-			pc.Steps = append(pc.Steps, planStep{
-				Step:   "launch the client: <client command> http://127.0.0.1:MCP_PORT/mcp with MCP_CONFORMANCE_CONTEXT",
-				Detail: d,
-			})
-		case *engine.Observe:
-			pc.Steps = append(pc.Steps, planStep{Step: "observe until the client exits", Detail: map[string]string{
-				"timeout":   timeout.String(),
-				"fail_fast": failFast.String() + " after the first error response",
-			}})
-		case *engine.Evaluate:
-			var items []string
-			for _, ch := range st.Checks {
-				items = append(items, fmt.Sprintf("%-7s %s: %s", ch.Level, ch.ID, ch.Name))
-			}
-			pc.Steps = append(pc.Steps, planStep{Step: fmt.Sprintf("evaluate %d checks", len(st.Checks)), Items: items})
+	target := ""
+	for _, d := range engine.Describe(c) {
+		step := planStep{Step: fmt.Sprintf("start the %s %q on %s", strings.ReplaceAll(string(d.Kind), "_", " "), d.Name, originOf(d.URLs)), Detail: d.Settings}
+		for _, r := range d.Rules {
+			step.Items = append(step.Items, fmt.Sprintf("reject %q when %s → %d %s", r.Name, oneLineExpr(r.When), r.Status, r.Error))
 		}
+		if d.Kind == engine.AuthorizationServer && len(d.Rules) == 0 {
+			step.Items = []string{"no reject rules: a valid assertion gets a token"}
+		}
+		if d.Kind == engine.MCPServer && target == "" && (c.Client.Target == "" || c.Client.Target == d.Name) {
+			target = d.URLs["url"]
+		}
+		pc.Steps = append(pc.Steps, step)
 	}
+	for _, a := range c.Assertions {
+		pc.Steps = append(pc.Steps, planStep{Step: fmt.Sprintf("mint assertion %q (%s)", a.Name, a.Alg), Detail: a.Claims.Preview()})
+	}
+	d := map[string]string{}
+	if p, ok := c.Client.Context.(engine.Previewer); ok {
+		d = p.Preview()
+	}
+	d["name"] = fmt.Sprintf("%q", c.Scenario)
+	pc.Steps = append(pc.Steps, planStep{
+		Step:   "launch the client: <client command> " + target + " with MCP_CONFORMANCE_CONTEXT",
+		Detail: d,
+	})
+	pc.Steps = append(pc.Steps, planStep{Step: "observe until the client exits", Detail: map[string]string{
+		"timeout":   timeout.String(),
+		"fail_fast": failFast.String() + " after the first error response",
+	}})
+	var items []string
+	for _, ch := range c.Checks {
+		items = append(items, fmt.Sprintf("%-7s %s: %s", ch.Level, ch.ID, ch.Name))
+	}
+	pc.Steps = append(pc.Steps, planStep{Step: fmt.Sprintf("evaluate %d checks", len(c.Checks)), Items: items})
 	return pc
 }
 
-func orDefault(d, def time.Duration) string {
-	if d == 0 {
-		return def.String() + " (default)"
+// originOf is the scheme, host and port of a server's URLs.
+func originOf(urls map[string]string) string {
+	u, err := url.Parse(urls["url"])
+	if err != nil {
+		return urls["url"]
 	}
-	return d.String()
+	return u.Host
 }
 
 func oneLineExpr(s string) string {
 	return strings.Join(strings.Fields(s), " ")
-}
-
-func sortedKeys(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

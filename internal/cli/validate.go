@@ -61,7 +61,7 @@ func summarizePlan(c *compiled) string {
 	cases, checks := 0, 0
 	for _, cs := range c.plan.Cases() {
 		cases++
-		checks += len(caseChecks(cs))
+		checks += len(cs.Checks)
 	}
 	warnings := 0
 	for _, d := range c.diags {

@@ -17,6 +17,7 @@ import (
 
 // Defaults for zero [Config] fields.
 const (
+	DefaultName        = "auth"
 	DefaultLeeway      = 30 * time.Second
 	DefaultTokenTTL    = time.Hour
 	DefaultTokenPrefix = "wif-at"
@@ -48,6 +49,7 @@ const (
 // concurrent use, including while requests are being served.
 type Server struct {
 	cfg        Config
+	name       string
 	grants     []string
 	leeway     time.Duration
 	ttl        time.Duration
@@ -81,11 +83,13 @@ type Server struct {
 // serving in its own goroutine until [Server.Close]. The Config is copied;
 // changing it afterwards has no effect.
 func New(cfg Config) (*Server, error) {
+	b := cfg.Behaviour()
 	s := &Server{
 		cfg:        cfg,
-		grants:     slices.Clone(cfg.GrantTypesSupported),
-		leeway:     cfg.Leeway,
-		ttl:        cfg.TokenTTL,
+		name:       b.Name,
+		grants:     b.GrantTypesSupported,
+		leeway:     b.Leeway,
+		ttl:        b.TokenTTL,
 		prefix:     cfg.TokenPrefix,
 		maxRecords: cfg.MaxRecords,
 		maxBody:    cfg.MaxBody,
@@ -95,21 +99,9 @@ func New(cfg Config) (*Server, error) {
 		issued:     make(map[string]bool),
 		done:       make(chan struct{}),
 	}
-	s.cfg.ScopesSupported = slices.Clone(cfg.ScopesSupported)
+	s.cfg.ScopesSupported = b.ScopesSupported
 	s.cfg.Rules = slices.Clone(cfg.Rules)
 	s.cfg.SeenJTIs = nil
-	if len(s.grants) == 0 {
-		s.grants = []string{GrantJWTBearer}
-	}
-	switch {
-	case s.leeway == 0:
-		s.leeway = DefaultLeeway
-	case s.leeway < 0:
-		s.leeway = 0
-	}
-	if s.ttl <= 0 {
-		s.ttl = DefaultTokenTTL
-	}
 	if s.prefix == "" {
 		s.prefix = DefaultTokenPrefix
 	}
@@ -235,7 +227,7 @@ func (s *Server) TokenRequests() []TokenRequest {
 	s.mu.Lock()
 	out := make([]TokenRequest, len(s.tokenReqs))
 	for i := range s.tokenReqs {
-		out[i] = s.tokenReqs[i].clone()
+		out[i] = s.tokenReqs[i].Clone()
 	}
 	s.mu.Unlock()
 	slices.SortFunc(out, func(a, b TokenRequest) int { return a.Seq - b.Seq })
@@ -296,7 +288,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 
 	if seq <= s.maxRecords {
 		rec := Request{
-			Server: "auth",
+			Server: s.name,
 			Seq:    seq,
 			At:     arrival.Sub(s.start),
 			Time:   arrival,

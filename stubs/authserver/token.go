@@ -46,6 +46,7 @@ func (s *Server) handleToken(r *http.Request, arrival time.Time) reply {
 	s.mu.Unlock()
 
 	tr := TokenRequest{
+		Server:      s.name,
 		Seq:         seq,
 		At:          arrival.Sub(s.start),
 		Time:        arrival,
@@ -173,18 +174,8 @@ func (s *Server) decide(tr *TokenRequest) (TokenResponse, reply) {
 		if !matched {
 			continue
 		}
-		code := rule.Error
-		if code == "" {
-			code = "invalid_grant"
-		}
-		status := rule.Status
-		if status == 0 {
-			status = http.StatusBadRequest
-			if code == "invalid_client" {
-				status = http.StatusUnauthorized
-			}
-		}
-		resp, rep := tokenError(status, code, "", rule.ErrorDescription)
+		ans := rule.Answer()
+		resp, rep := tokenError(ans.Status, ans.Error, "", ans.ErrorDescription)
 		resp.Rule = rule.Name
 		return resp, rep
 	}
@@ -291,7 +282,7 @@ func matchRule(rule Rule, tr *TokenRequest, claims map[string]any) (matched bool
 			matched, err = false, fmt.Errorf("rule %s panicked: %v", rule.Name, p)
 		}
 	}()
-	cp := tr.clone()
+	cp := tr.Clone()
 	matched, err = rule.Match(&cp, cloneJSON(claims))
 	if err != nil {
 		return false, fmt.Errorf("rule %s: %w", rule.Name, err)

@@ -1,16 +1,20 @@
 package authserver
 
 import (
-	"net/http"
 	"time"
+
+	"github.com/wifdsl/wifdsl/record"
 )
 
 // GrantJWTBearer is the RFC 7523 §2.1 grant type URN.
-const GrantJWTBearer = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+const GrantJWTBearer = record.GrantJWTBearer
 
 // Config configures a stub authorization server. The zero value is usable:
 // it advertises only the JWT-bearer grant and has no registration endpoint.
 type Config struct {
+	// Name is the server's name in its case, recorded in every record it
+	// writes. Empty means "auth".
+	Name string
 	// GrantTypesSupported is advertised in the RFC 8414 metadata and is the
 	// set of grant types the token endpoint accepts. Empty means
 	// []string{GrantJWTBearer}.
@@ -87,44 +91,11 @@ type Rule struct {
 }
 
 // TokenRequest is one request to the token endpoint, recorded whole.
-type TokenRequest struct {
-	Seq             int                 // 1-based arrival order among token requests
-	At              time.Duration       // since the server started
-	Time            time.Time           // wall clock at arrival
-	Method          string              // HTTP method
-	Path            string              // request path
-	Query           map[string][]string // URL query (non-nil)
-	ContentType     string              // media type without parameters, lower case
-	Header          http.Header         // request headers
-	Body            string              // raw body, truncated to MaxBody
-	BodyTruncated   bool
-	Form            map[string][]string // parsed form (urlencoded body); nil if unparsable or not a form
-	FormError       string              // why the body was not a valid form, if so
-	RepeatedKeys    []string            // form keys that appeared more than once, sorted
-	Claims          map[string]any      // claims of the assertion (or client_assertion) parameter, decoded without verification (numbers are float64); nil if none/undecodable
-	AssertionHeader map[string]any      // JOSE header of the assertion, if decodable
-	Response        TokenResponse
-}
+type TokenRequest = record.TokenRequest
 
 // TokenResponse is what the token endpoint answered.
-type TokenResponse struct {
-	Status           int
-	Error            string // RFC 6749 §5.2 code, empty on success
-	ErrorDescription string
-	Rule             string // the rule that rejected the request, if any
-	Reason           string // the built-in verification failure, if any (e.g. "expired", "audience", "replayed jti", "signature")
-	AccessToken      string // issued token on success
-	Scope            string
-}
+type TokenResponse = record.TokenResponse
 
-// Request is any HTTP request the server saw (metadata, token, authorize, register, other).
-type Request struct {
-	Server string // "auth"
-	Seq    int    // 1-based arrival order among all requests to this server
-	At     time.Duration
-	Time   time.Time
-	Method string
-	Path   string
-	Query  map[string][]string // non-nil
-	Status int
-}
+// Request is any HTTP request the server saw (metadata, token, authorize,
+// register, other).
+type Request = record.Request

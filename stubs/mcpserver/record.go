@@ -36,6 +36,7 @@ func (l *recordLog) addRequest(r Request) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.nReqs++
+	r.Seq = l.nReqs
 	if len(l.reqs) >= l.max {
 		return -1
 	}
@@ -74,8 +75,7 @@ func (l *recordLog) requests() []Request {
 	defer l.mu.Unlock()
 	out := make([]Request, len(l.reqs))
 	for i, r := range l.reqs {
-		r.Query = cloneValues(r.Query)
-		out[i] = r
+		out[i] = r.Clone()
 	}
 	return out
 }
@@ -85,8 +85,7 @@ func (l *recordLog) mcpRequests() []MCPRequest {
 	defer l.mu.Unlock()
 	out := make([]MCPRequest, len(l.mcpReqs))
 	for i, m := range l.mcpReqs {
-		m.RPCMethods = slices.Clone(m.RPCMethods)
-		out[i] = m
+		out[i] = m.Clone()
 	}
 	return out
 }
@@ -137,7 +136,7 @@ func (s *Server) record(next http.Handler) http.Handler {
 		at := s.now()
 		query, _ := url.ParseQuery(r.URL.RawQuery) // keep what parses
 		reqIdx = s.log.addRequest(Request{
-			Server: "mcp",
+			Server: s.name,
 			At:     at.Sub(s.start),
 			Time:   at,
 			Method: r.Method,
@@ -154,7 +153,7 @@ func (s *Server) record(next http.Handler) http.Handler {
 			if whole {
 				_ = rc.SetReadDeadline(time.Time{})
 			}
-			m.At, m.Time = at.Sub(s.start), at
+			m.Server, m.At, m.Time = s.name, at.Sub(s.start), at
 			mcpIdx = s.log.addMCP(m)
 		}
 		next.ServeHTTP(rw, r)

@@ -1,6 +1,7 @@
 package mcpserver
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -20,6 +21,8 @@ import (
 )
 
 const (
+	// DefaultName is the server's name when Config.Name is empty.
+	DefaultName = "mcp"
 	// DefaultPath is the MCP endpoint path used when Config.Path is empty.
 	DefaultPath = "/mcp"
 	// DefaultMaxRecords is the record bound used when Config.MaxRecords is zero.
@@ -48,6 +51,7 @@ const (
 // safe for concurrent use.
 type Server struct {
 	cfg      Config
+	name     string
 	path     string // MCP endpoint path
 	metaPath string // path-based RFC 9728 metadata path
 	base     string // http://127.0.0.1:PORT
@@ -100,6 +104,7 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{
 		cfg:      cfg,
 		path:     path,
+		name:     cmp.Or(cfg.Name, DefaultName),
 		metaPath: metadataPath(path),
 		base:     "http://" + ln.Addr().String(),
 		now:      now,
@@ -250,4 +255,17 @@ func (s *Server) issued(token string) bool {
 // issued token, so it always reports success.
 func whoami(context.Context, *mcp.CallToolRequest, struct{}) (*mcp.CallToolResult, any, error) {
 	return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: ToolText}}}, nil, nil
+}
+
+// URLs are the URLs of a server at base whose endpoint path is path (empty
+// means DefaultPath), by the names the scenario language exposes them under.
+func URLs(base, path string) map[string]string {
+	if path == "" {
+		path = DefaultPath
+	}
+	return map[string]string{
+		"url":          base + path,
+		"resource":     base + path,
+		"metadata_url": base + metadataPath(path),
+	}
 }

@@ -2,10 +2,15 @@ package mcpserver
 
 import (
 	"time"
+
+	"github.com/wifdsl/wifdsl/record"
 )
 
 // Config configures a stub MCP server.
 type Config struct {
+	// Name is the server's name in its case, recorded in every record it
+	// writes. Empty means "mcp".
+	Name string
 	// Path is the MCP endpoint path; empty means "/mcp". It must be an
 	// absolute path without query or fragment.
 	Path string
@@ -33,30 +38,7 @@ type Config struct {
 }
 
 // MCPRequest is one HTTP request to the MCP endpoint.
-type MCPRequest struct {
-	Seq             int           // 1-based arrival order among MCP requests
-	At              time.Duration // since the server started
-	Time            time.Time     // clock reading at arrival
-	HTTPMethod      string
-	Path            string
-	RPCMethod       string   // JSON-RPC method of a body holding one request or notification ("" for none, a response, a batch or an unparsable body)
-	RPCMethods      []string // JSON-RPC methods of all requests and notifications in the body, batch members included
-	Bearer          string   // token from "Authorization: Bearer", "" if absent
-	HasBearer       bool     // the Authorization scheme is Bearer (case-insensitive)
-	AuthScheme      string   // scheme of the Authorization header, as sent ("" if absent)
-	IssuedToken     bool     // Bearer is a token the authorization server issued
-	QueryToken      string   // access_token from the URL query, if any (RFC 6750 §2.3; MCP clients must not send it)
-	ProtocolVersion string   // MCP-Protocol-Version header
-	Status          int      // response status; 0 while the handler has not yet written one
-}
+type MCPRequest = record.MCPRequest
 
 // Request is any HTTP request the server saw.
-type Request struct {
-	Server string // "mcp"
-	At     time.Duration
-	Time   time.Time
-	Method string
-	Path   string
-	Query  map[string][]string
-	Status int // response status; 0 while the handler has not yet written one
-}
+type Request = record.Request

@@ -1,4 +1,4 @@
-package wifdsl_test
+package e2e_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/wifdsl/wifdsl/engine"
 	"github.com/wifdsl/wifdsl/internal/testclient"
+	"github.com/wifdsl/wifdsl/report"
 )
 
 // determinismRuns is how many times TestDeterministicVerdicts runs the
@@ -173,7 +174,7 @@ func TestDeterministicVerdicts(t *testing.T) {
 					c := o.par.Cases[r*suiteLen+i]
 					if got := verdict(c); got != want[i] {
 						t.Errorf("run %d differs from the sequential run:\n got  %s\n want %s", r+1, got, want[i])
-						for _, e := range c.Observations.Timeline() {
+						for _, e := range report.Timeline(c.Observations) {
 							t.Logf("  %v %s", e.At, e.Text)
 						}
 					}

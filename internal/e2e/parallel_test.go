@@ -1,4 +1,4 @@
-package wifdsl_test
+package e2e_test
 
 import (
 	"context"
@@ -106,8 +106,8 @@ func checkIsolated(t *testing.T, res *engine.Result) {
 		if env == nil {
 			t.Fatalf("%s: no environment recorded", c.Case)
 		}
-		claim("authorization server", env.AuthServer.URL, c.Case)
-		claim("MCP server", env.MCPServer.URL, c.Case)
+		claim("authorization server", env.URL("auth", "url"), c.Case)
+		claim("MCP server", env.URL("mcp", "url"), c.Case)
 		for _, tok := range c.Observations.IssuedTokens {
 			claim("access token", tok, c.Case)
 		}

@@ -1,0 +1,67 @@
+package dsl
+
+import (
+	"github.com/hashicorp/hcl/v2"
+	"github.com/wifdsl/wifdsl/engine"
+)
+
+// Source says where scenario files come from.
+type Source struct {
+	// Paths are files and directories on disk; a directory contributes
+	// every scenario file below it, in lexical order.
+	Paths []string
+	// Inline are files held in memory, such as the embedded built-in
+	// suite, parsed after Paths.
+	Inline []InlineFile
+}
+
+// InlineFile is a scenario file held in memory.
+type InlineFile struct {
+	Name  string // the file name diagnostics use; ".json" selects the JSON form
+	Bytes []byte
+}
+
+// Loaded is what Load made of its sources, whatever it found.
+type Loaded struct {
+	// Plan is the compiled plan; nil when there is any error.
+	Plan *engine.Plan
+	// Config holds the decoded definitions, also after errors; nil when
+	// the sources could not be parsed.
+	Config *Config
+	// Files are the parsed sources by name, for rendering diagnostics.
+	Files map[string]*hcl.File
+}
+
+// Load is the front door of the package: it parses, decodes and compiles
+// the sources into a plan. After decoding errors it still compiles, so
+// that one pass reports as much as it can; the plan is kept only when no
+// stage found an error.
+func Load(src Source, opts Options) (*Loaded, hcl.Diagnostics) {
+	p := NewParser()
+	l := &Loaded{}
+	var files []*hcl.File
+	var diags hcl.Diagnostics
+	if len(src.Paths) > 0 {
+		files, diags = p.ParsePaths(src.Paths)
+	}
+	for _, in := range src.Inline {
+		f, ds := p.ParseSource(in.Name, in.Bytes)
+		diags = append(diags, ds...)
+		if f != nil {
+			files = append(files, f)
+		}
+	}
+	l.Files = p.Files()
+	if diags.HasErrors() {
+		return l, diags
+	}
+	cfg, ds := DecodeWith(files, opts)
+	diags = append(diags, ds...)
+	l.Config = cfg
+	plan, ds := cfg.Compile()
+	diags = append(diags, ds...)
+	if !diags.HasErrors() {
+		l.Plan = plan
+	}
+	return l, diags
+}

@@ -1,0 +1,214 @@
+package engine
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/wifdsl/wifdsl/stubs/authserver"
+	"github.com/wifdsl/wifdsl/stubs/mcpserver"
+)
+
+// This file is where plain server descriptions meet the server packages:
+// the runner starts servers from the configurations built here, and
+// Describe reports, from the same configurations, what they will answer.
+
+// authConfig is the authorization server configuration of s, without the
+// per-run fields (keys, clock, callbacks).
+func authConfig(s *Server) authserver.Config {
+	a := s.Auth
+	cfg := authserver.Config{
+		Name:                s.Name,
+		GrantTypesSupported: a.GrantTypesSupported,
+		Registration:        a.Registration,
+		ScopesSupported:     a.ScopesSupported,
+		Leeway:              a.Leeway,
+		SkipVerification:    a.SkipVerification,
+		TokenTTL:            a.TokenTTL,
+	}
+	for _, r := range a.Rules {
+		cfg.Rules = append(cfg.Rules, authserver.Rule{
+			Name: r.Name, Error: r.Error, ErrorDescription: r.ErrorDescription, Status: r.Status,
+		})
+	}
+	return cfg
+}
+
+// mcpConfig is the MCP server configuration of s, without the per-run
+// fields (authorization servers, token validation, clock).
+func mcpConfig(s *Server) mcpserver.Config {
+	return mcpserver.Config{
+		Name:            s.Name,
+		Path:            s.MCP.Path,
+		ScopesSupported: s.MCP.ScopesSupported,
+		ChallengeScope:  s.MCP.ChallengeScope,
+	}
+}
+
+// CheckServers reports what makes the servers of c impossible to start:
+// a duplicate or empty name, a description that does not match its kind,
+// an MCP server that names an unknown authorization server, no MCP server
+// or an unknown client target.
+func CheckServers(c *Case) error {
+	seen := map[string]ServerKind{}
+	mcps := 0
+	for _, s := range c.Servers {
+		if s.Name == "" {
+			return fmt.Errorf("a server has no name")
+		}
+		if _, dup := seen[s.Name]; dup {
+			return fmt.Errorf("two servers are called %q", s.Name)
+		}
+		seen[s.Name] = s.Kind
+		switch {
+		case s.Kind == AuthorizationServer && s.Auth != nil && s.MCP == nil:
+		case s.Kind == MCPServer && s.MCP != nil && s.Auth == nil:
+			mcps++
+		default:
+			return fmt.Errorf("server %q: its description does not match its kind %q", s.Name, s.Kind)
+		}
+	}
+	for _, s := range c.Servers {
+		if s.Kind != MCPServer {
+			continue
+		}
+		for _, a := range s.MCP.AuthorizationServers {
+			if seen[a] != AuthorizationServer {
+				return fmt.Errorf("server %q names %q, which is not an authorization server of the case", s.Name, a)
+			}
+		}
+	}
+	if mcps == 0 {
+		return fmt.Errorf("the case has no MCP server for the client to connect to")
+	}
+	if t := c.Client.Target; t != "" && seen[t] != MCPServer {
+		return fmt.Errorf("the client target %q is not an MCP server of the case", t)
+	}
+	return nil
+}
+
+// ServerDescription is what a server of a case will do, as its server
+// package reports it with every default applied: what `wifdsl plan` shows.
+type ServerDescription struct {
+	Name string     `json:"name"`
+	Kind ServerKind `json:"kind"`
+	// URLs are on a placeholder origin (http://127.0.0.1:NAME_PORT).
+	URLs     map[string]string `json:"urls"`
+	Settings map[string]string `json:"settings"`
+	// Rules are the server's rules in order, each with the answer the
+	// server gives when it matches.
+	Rules []RuleDescription `json:"rules,omitempty"`
+}
+
+// RuleDescription is one rule and the answer its server gives.
+type RuleDescription struct {
+	Name   string `json:"name"`
+	When   string `json:"when"`
+	Status int    `json:"status"`
+	Error  string `json:"error"`
+}
+
+// PlaceholderOrigin is the origin a server called name is shown on before
+// it runs.
+func PlaceholderOrigin(name string) string {
+	return "http://127.0.0.1:" + placeholderPort(name)
+}
+
+func placeholderPort(name string) string {
+	switch name {
+	case "auth":
+		return "AS_PORT"
+	case "mcp":
+		return "MCP_PORT"
+	}
+	out := []rune{}
+	for _, r := range name {
+		switch {
+		case r >= 'a' && r <= 'z':
+			out = append(out, r-'a'+'A')
+		case r >= 'A' && r <= 'Z' || r >= '0' && r <= '9':
+			out = append(out, r)
+		default:
+			out = append(out, '_')
+		}
+	}
+	return string(out) + "_PORT"
+}
+
+// PreviewURLs are the URLs of s on its placeholder origin.
+func PreviewURLs(s *Server) map[string]string {
+	switch s.Kind {
+	case AuthorizationServer:
+		return authserver.URLs(PlaceholderOrigin(s.Name))
+	case MCPServer:
+		return mcpserver.URLs(PlaceholderOrigin(s.Name), s.MCP.Path)
+	}
+	return map[string]string{}
+}
+
+// URLNames lists the URL names a server of kind k reports, sorted.
+func URLNames(k ServerKind) []string {
+	var urls map[string]string
+	switch k {
+	case AuthorizationServer:
+		urls = authserver.URLs("")
+	case MCPServer:
+		urls = mcpserver.URLs("", "")
+	}
+	return slices.Sorted(maps.Keys(urls))
+}
+
+// Describe reports what every server of c will do, from the server
+// packages themselves.
+func Describe(c *Case) []ServerDescription {
+	var out []ServerDescription
+	for _, s := range c.Servers {
+		d := ServerDescription{Name: s.Name, Kind: s.Kind, URLs: PreviewURLs(s), Settings: map[string]string{}}
+		switch s.Kind {
+		case AuthorizationServer:
+			b := authConfig(s).Behaviour()
+			d.Settings["grant_types_supported"] = join(b.GrantTypesSupported)
+			d.Settings["registration"] = fmt.Sprint(b.Registration)
+			d.Settings["verify_assertion"] = fmt.Sprint(b.VerifyAssertion)
+			d.Settings["leeway"] = withDefault(b.Leeway, s.Auth.Leeway == 0)
+			d.Settings["token_ttl"] = withDefault(b.TokenTTL, s.Auth.TokenTTL == 0)
+			if len(b.ScopesSupported) > 0 {
+				d.Settings["scopes_supported"] = join(b.ScopesSupported)
+			}
+			if s.Auth.SeenJTIs != nil {
+				d.Settings["seen_jtis"] = s.Auth.SeenJTIs.String()
+			}
+			for i, r := range b.Rules {
+				when := "always"
+				if w := s.Auth.Rules[i].When; w != nil {
+					when = w.String()
+				}
+				d.Rules = append(d.Rules, RuleDescription{Name: r.Name, When: when, Status: r.Status, Error: r.Error})
+			}
+		case MCPServer:
+			d.Settings["endpoint"] = d.URLs["url"]
+			if len(s.MCP.ScopesSupported) > 0 {
+				d.Settings["scopes_supported"] = join(s.MCP.ScopesSupported)
+			}
+			if s.MCP.ChallengeScope != "" {
+				d.Settings["challenge_scope"] = s.MCP.ChallengeScope
+			}
+			if len(s.MCP.AuthorizationServers) > 0 {
+				d.Settings["authorization_servers"] = join(s.MCP.AuthorizationServers)
+			}
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+func join(list []string) string { return strings.Join(list, ", ") }
+
+func withDefault(d time.Duration, isDefault bool) string {
+	if isDefault {
+		return d.String() + " (default)"
+	}
+	return d.String()
+}
