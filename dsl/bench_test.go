@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/wifdsl/wifdsl"
 	"github.com/wifdsl/wifdsl/bench/gen"
+	"github.com/wifdsl/wifdsl/engine"
 	"github.com/wifdsl/wifdsl/stubs/authserver"
 )
 
@@ -48,15 +49,11 @@ func BenchmarkValidateGenerated(b *testing.B) {
 			path := writeGenerated(b, sh.opts)
 			b.ReportAllocs()
 			for b.Loop() {
-				files, diags := NewParser().ParsePaths([]string{path})
+				l, diags := Load(Source{Paths: []string{path}}, Options{})
 				if diags.HasErrors() {
 					b.Fatal(diags)
 				}
-				plan, diags := Compile(files)
-				if diags.HasErrors() {
-					b.Fatal(diags)
-				}
-				if got, want := len(plan.Cases()), sh.opts.Scenarios*sh.opts.CasesPerScenario(); got != want {
+				if got, want := len(l.Plan.Cases()), sh.opts.Scenarios*sh.opts.CasesPerScenario(); got != want {
 					b.Fatalf("%d cases, want %d", got, want)
 				}
 			}
@@ -85,12 +82,7 @@ func BenchmarkParseGenerated(b *testing.B) {
 func BenchmarkCompileBuiltin(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
-		p := NewParser()
-		f, diags := p.ParseSource(wifdsl.BuiltinSuiteName, wifdsl.BuiltinSuite)
-		if diags.HasErrors() {
-			b.Fatal(diags)
-		}
-		if _, diags := Compile([]*hcl.File{f}); diags.HasErrors() {
+		if _, diags := Load(Source{Inline: []InlineFile{{Name: wifdsl.BuiltinSuiteName, Bytes: wifdsl.BuiltinSuite}}}, Options{}); diags.HasErrors() {
 			b.Fatal(diags)
 		}
 	}
@@ -108,7 +100,7 @@ func BenchmarkCompileGenerated(b *testing.B) {
 			}
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, diags := Compile(files); diags.HasErrors() {
+				if _, diags := compileFiles(files); diags.HasErrors() {
 					b.Fatal(diags)
 				}
 			}
@@ -206,7 +198,7 @@ func TestCompileManyCasesIsDeterministic(t *testing.T) {
 				if diags.HasErrors() {
 					t.Fatal(diags)
 				}
-				plan, diags := Compile([]*hcl.File{f})
+				plan, diags := compileFiles([]*hcl.File{f})
 				var ids, ds []string
 				if plan != nil {
 					for _, c := range plan.Cases() {
@@ -241,4 +233,14 @@ func TestCompileManyCasesIsDeterministic(t *testing.T) {
 			}
 		})
 	}
+}
+
+// compileFiles is the decode and compile stages of Load over parsed files.
+func compileFiles(files []*hcl.File) (*engine.Plan, hcl.Diagnostics) {
+	cfg, diags := Decode(files)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	plan, ds := cfg.Compile()
+	return plan, append(diags, ds...)
 }

@@ -3,13 +3,12 @@ package dsl_test
 import (
 	"fmt"
 
-	"github.com/hashicorp/hcl/v2"
 	"github.com/wifdsl/wifdsl/dsl"
 )
 
-// Compile turns scenario source into a plan: each case with its servers,
+// Load turns scenario source into a plan: each case with its servers,
 // assertions, client context and checks.
-func ExampleCompile() {
+func ExampleLoad() {
 	src := `
 requirement "no-retry" {
   level = SHOULD
@@ -29,18 +28,12 @@ scenario "demo" {
     }
   }
 }`
-	p := dsl.NewParser()
-	f, diags := p.ParseSource("demo.hcl", []byte(src))
+	l, diags := dsl.Load(dsl.Source{Inline: []dsl.InlineFile{{Name: "demo.hcl", Bytes: []byte(src)}}}, dsl.Options{})
 	if diags.HasErrors() {
 		fmt.Println(diags)
 		return
 	}
-	plan, diags := dsl.Compile([]*hcl.File{f})
-	if diags.HasErrors() {
-		fmt.Println(diags)
-		return
-	}
-	for _, c := range plan.Cases() {
+	for _, c := range l.Plan.Cases() {
 		fmt.Println(c.ID())
 		for _, s := range c.Servers {
 			fmt.Println("  server", s.Name, s.Kind)

@@ -21,17 +21,8 @@ var suggestionRE = regexp.MustCompile(`Did you mean "[^"]*"\?`)
 // and renders the diagnostics as it does, in a canonical order.
 func compileSource(t *testing.T, name string, src []byte) (*engine.Plan, hcl.Diagnostics, string) {
 	t.Helper()
-	p := dsl.NewParser()
-	f, diags := p.ParseSource(name, src)
-	var plan *engine.Plan
-	if !diags.HasErrors() {
-		if f == nil {
-			t.Fatal("no file and no error")
-		}
-		var ds hcl.Diagnostics
-		plan, ds = dsl.Compile([]*hcl.File{f})
-		diags = append(diags, ds...)
-	}
+	l, diags := dsl.Load(dsl.Source{Inline: []dsl.InlineFile{{Name: name, Bytes: src}}}, dsl.Options{})
+	plan := l.Plan
 	// Rendered one by one and sorted: hcl reports the unsupported
 	// arguments of one body in map order, so the order of diagnostics
 	// varies from run to run while the set does not. Likewise, among
@@ -39,7 +30,7 @@ func compileSource(t *testing.T, name string, src []byte) (*engine.Plan, hcl.Dia
 	var each []string
 	for _, d := range diags {
 		var out bytes.Buffer
-		if err := dsl.WriteDiagnostics(&out, p.Files(), hcl.Diagnostics{d}); err != nil {
+		if err := dsl.WriteDiagnostics(&out, l.Files, hcl.Diagnostics{d}); err != nil {
 			t.Fatalf("rendering the diagnostics: %v", err)
 		}
 		each = append(each, suggestionRE.ReplaceAllString(out.String(), "Did you mean …?"))

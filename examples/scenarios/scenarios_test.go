@@ -20,14 +20,11 @@ func TestMain(m *testing.M) {
 
 func run(t *testing.T, file, bug string) map[string]engine.Status {
 	t.Helper()
-	files, diags := dsl.NewParser().ParsePaths([]string{file})
+	l, diags := dsl.Load(dsl.Source{Paths: []string{file}}, dsl.Options{})
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}
-	plan, diags := dsl.Compile(files)
-	if diags.HasErrors() {
-		t.Fatal(diags)
-	}
+	plan := l.Plan
 	res, err := engine.Run(context.Background(), plan, engine.Options{
 		Command: testclient.Command(bug), Parallel: 2, Timeout: 10 * time.Second,
 	})

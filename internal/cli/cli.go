@@ -150,9 +150,9 @@ func countErrors(diags hcl.Diagnostics) int {
 	return n
 }
 
-func writeDiags(w io.Writer, p *dsl.Parser, diags hcl.Diagnostics) {
+func writeDiags(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnostics) {
 	if len(diags) == 0 {
 		return
 	}
-	_ = dsl.WriteDiagnostics(w, p.Files(), diags)
+	_ = dsl.WriteDiagnostics(w, files, diags)
 }

@@ -64,7 +64,7 @@ Files in the JSON form (*.hcl.json) are not touched.`,
 				}
 			}
 			if diags.HasErrors() {
-				writeDiags(stderr, p, diags)
+				writeDiags(stderr, p.Files(), diags)
 				return exitCode(ExitUsage, fmt.Errorf("%d error(s): files with syntax errors were not formatted", countErrors(diags)))
 			}
 			if check && unformatted > 0 {

@@ -30,48 +30,29 @@ func parseVars(vars []string) (map[string]string, error) {
 	return out, nil
 }
 
-// compiled is the outcome of the load stages, whatever they found.
+// compiled is the outcome of loading scenario files, whatever was found.
 type compiled struct {
-	parser *dsl.Parser
-	cfg    *dsl.Config
-	plan   *engine.Plan
-	diags  hcl.Diagnostics
+	files map[string]*hcl.File
+	cfg   *dsl.Config
+	plan  *engine.Plan
+	diags hcl.Diagnostics
 }
 
-// compile runs parse, decode and compile over paths (or the built-in
-// suite) and keeps the diagnostics of every stage.
+// compile loads paths, or the built-in suite when there are none, through
+// the front door of the language.
 func compile(paths []string, opts dsl.Options) *compiled {
-	c := &compiled{parser: dsl.NewParser()}
-	var files []*hcl.File
+	src := dsl.Source{Paths: paths}
 	if len(paths) == 0 {
-		f, ds := c.parser.ParseSource(wifdsl.BuiltinSuiteName, wifdsl.BuiltinSuite)
-		c.diags = append(c.diags, ds...)
-		if f != nil {
-			files = append(files, f)
-		}
-	} else {
-		files, c.diags = c.parser.ParsePaths(paths)
+		src.Inline = []dsl.InlineFile{{Name: wifdsl.BuiltinSuiteName, Bytes: wifdsl.BuiltinSuite}}
 	}
-	if c.diags.HasErrors() {
-		return c
-	}
-	cfg, ds := dsl.DecodeWith(files, opts)
-	c.diags = append(c.diags, ds...)
-	c.cfg = cfg
-	// Compile even after decode errors, so one pass reports as much as it
-	// can; the plan is only kept when there are no errors at all.
-	plan, ds := cfg.Compile()
-	c.diags = append(c.diags, ds...)
-	if !c.diags.HasErrors() {
-		c.plan = plan
-	}
-	return c
+	l, diags := dsl.Load(src, opts)
+	return &compiled{files: l.Files, cfg: l.Config, plan: l.Plan, diags: diags}
 }
 
 // loadWith compiles and prints diagnostics; errors give exit code 2.
 func loadWith(paths []string, opts dsl.Options, stderr io.Writer) (*compiled, error) {
 	c := compile(paths, opts)
-	writeDiags(stderr, c.parser, c.diags)
+	writeDiags(stderr, c.files, c.diags)
 	if c.diags.HasErrors() {
 		return nil, exitCode(ExitUsage, fmt.Errorf("%d error(s) in the scenario files", countErrors(c.diags)))
 	}
@@ -112,9 +93,8 @@ type jsonPos struct {
 	Byte   int `json:"byte"`
 }
 
-func toJSONDiags(p *dsl.Parser, diags hcl.Diagnostics) []jsonDiagnostic {
+func toJSONDiags(files map[string]*hcl.File, diags hcl.Diagnostics) []jsonDiagnostic {
 	out := []jsonDiagnostic{}
-	files := p.Files()
 	for _, d := range dsl.SortDiagnostics(diags) {
 		jd := jsonDiagnostic{Summary: d.Summary, Detail: d.Detail, Severity: "error"}
 		if d.Severity == hcl.DiagWarning {

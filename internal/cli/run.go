@@ -237,7 +237,7 @@ func runMetadata(f *runFlags, l *compiled, builtin bool, res *engine.Result, cli
 		Finished:      res.Started.Add(res.Duration).UTC().Format(time.RFC3339Nano),
 		DurationMS:    res.Duration.Milliseconds(),
 	}
-	files := l.parser.Files()
+	files := l.files
 	names := make([]string, 0, len(files))
 	for name := range files {
 		names = append(names, name)

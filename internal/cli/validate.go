@@ -35,10 +35,10 @@ Exit status: 0 when the files are valid (warnings allowed), 2 otherwise.`,
 					"valid":         errs == 0,
 					"error_count":   errs,
 					"warning_count": len(c.diags) - errs,
-					"diagnostics":   toJSONDiags(c.parser, c.diags),
+					"diagnostics":   toJSONDiags(c.files, c.diags),
 				})
 			} else {
-				writeDiags(stderr, c.parser, c.diags)
+				writeDiags(stderr, c.files, c.diags)
 			}
 			if errs > 0 {
 				if asJSON {

@@ -7,7 +7,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/hashicorp/hcl/v2"
 	"github.com/wifdsl/wifdsl"
 	"github.com/wifdsl/wifdsl/dsl"
 	"github.com/wifdsl/wifdsl/engine"
@@ -43,13 +42,9 @@ func Command(bug string) string {
 
 // BuiltinPlan compiles the built-in suite, for tests that run it.
 func BuiltinPlan() (*engine.Plan, error) {
-	f, diags := dsl.NewParser().ParseSource(wifdsl.BuiltinSuiteName, wifdsl.BuiltinSuite)
+	l, diags := dsl.Load(dsl.Source{Inline: []dsl.InlineFile{{Name: wifdsl.BuiltinSuiteName, Bytes: wifdsl.BuiltinSuite}}}, dsl.Options{})
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	plan, diags := dsl.Compile([]*hcl.File{f})
-	if diags.HasErrors() {
-		return nil, diags
-	}
-	return plan, nil
+	return l.Plan, nil
 }
