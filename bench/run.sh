@@ -68,10 +68,10 @@ trap 'rm -rf "$work"' EXIT
 cd "$root"
 echo "bench/run.sh: building into $work" >&2
 go build -o "$work/wifdsl" ./cmd/wifdsl
-go build -o "$work/procbench" ./bench/cmd/procbench
-go build -o "$work/asload" ./bench/cmd/asload
-go build -o "$work/gen-scenarios" ./bench/cmd/gen-scenarios
-go build -o "$work/compile" ./bench/cmd/compile
+go build -tags bench -o "$work/procbench" ./bench/cmd/procbench
+go build -tags bench -o "$work/asload" ./bench/cmd/asload
+go build -tags bench -o "$work/gen-scenarios" ./bench/cmd/gen-scenarios
+go build -tags bench -o "$work/compile" ./bench/cmd/compile
 
 harness_dir="$root/scripts/official-harness"
 harness="$harness_dir/node_modules/@modelcontextprotocol/conformance/dist/index.js"

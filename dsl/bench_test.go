@@ -12,8 +12,8 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/wifdsl/wifdsl"
-	"github.com/wifdsl/wifdsl/bench/gen"
 	"github.com/wifdsl/wifdsl/engine"
+	"github.com/wifdsl/wifdsl/internal/scengen"
 	"github.com/wifdsl/wifdsl/stubs/authserver"
 )
 
@@ -21,18 +21,18 @@ import (
 // (the benchmark's input, 2 cases each) and of the large one (4 cases).
 var shapes = []struct {
 	name string
-	opts gen.Options
+	opts scengen.Options
 }{
-	{"small", gen.Options{Scenarios: 1000}},
-	{"large", gen.Options{Scenarios: 1000, Large: true}},
+	{"small", scengen.Options{Scenarios: 1000}},
+	{"large", scengen.Options{Scenarios: 1000, Large: true}},
 }
 
 // writeGenerated writes a generated scenario file into a temporary
 // directory and returns its path.
-func writeGenerated(b *testing.B, opts gen.Options) string {
+func writeGenerated(b *testing.B, opts scengen.Options) string {
 	b.Helper()
 	path := filepath.Join(b.TempDir(), "generated.hcl")
-	src := gen.String(opts)
+	src := scengen.String(opts)
 	if err := os.WriteFile(path, []byte(src), 0o644); err != nil {
 		b.Fatal(err)
 	}
@@ -181,7 +181,7 @@ func BenchmarkObservationVariables(b *testing.B) {
 // scenario, and checks that the plan and the diagnostics come out exactly
 // as from one goroutine.
 func TestCompileManyCasesIsDeterministic(t *testing.T) {
-	src := gen.String(gen.Options{Scenarios: 300})
+	src := scengen.String(scengen.Options{Scenarios: 300})
 	const good = "condition     = alltrue([for r in token_requests : r.form.grant_type == grant.jwt_bearer])"
 	if !strings.Contains(src, good) {
 		t.Fatal("the generated file changed: update this test")

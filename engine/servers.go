@@ -15,6 +15,11 @@ import (
 // the runner starts servers from the configurations built here, and
 // Describe reports, from the same configurations, what they will answer.
 
+// AuthServerConfig is the configuration the runner starts the
+// authorization server s from, without the per-run fields (keys, clock,
+// callbacks, rule conditions). Describe reads the same configuration.
+func AuthServerConfig(s *Server) authserver.Config { return authConfig(s) }
+
 // authConfig is the authorization server configuration of s, without the
 // per-run fields (keys, clock, callbacks).
 func authConfig(s *Server) authserver.Config {

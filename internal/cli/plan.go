@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net/url"
 	"slices"
 	"strings"
 
@@ -95,7 +94,7 @@ func describeCase(c *engine.Case) planCase {
 	}
 	target := ""
 	for _, d := range engine.Describe(c) {
-		step := planStep{Step: fmt.Sprintf("start the %s %q on %s", strings.ReplaceAll(string(d.Kind), "_", " "), d.Name, originOf(d.URLs)), Detail: d.Settings}
+		step := planStep{Step: fmt.Sprintf("start the %s %q on %s", kindLabels[d.Kind], d.Name, originOf(d.URLs)), Detail: d.Settings}
 		for _, r := range d.Rules {
 			step.Items = append(step.Items, fmt.Sprintf("reject %q when %s → %d %s", r.Name, oneLineExpr(r.When), r.Status, r.Error))
 		}
@@ -133,11 +132,19 @@ func describeCase(c *engine.Case) planCase {
 
 // originOf is the scheme, host and port of a server's URLs.
 func originOf(urls map[string]string) string {
-	u, err := url.Parse(urls["url"])
-	if err != nil {
-		return urls["url"]
+	u := urls["url"]
+	scheme, rest, ok := strings.Cut(u, "://")
+	if !ok {
+		return u
 	}
-	return u.Host
+	host, _, _ := strings.Cut(rest, "/")
+	return scheme + "://" + host
+}
+
+// kindLabels name the server kinds in plan text.
+var kindLabels = map[engine.ServerKind]string{
+	engine.AuthorizationServer: "authorization server",
+	engine.MCPServer:           "MCP server",
 }
 
 func oneLineExpr(s string) string {

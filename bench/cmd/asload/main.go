@@ -1,3 +1,5 @@
+//go:build bench
+
 // Command asload measures the stub authorization server's token endpoint:
 // it starts one server on 127.0.0.1, mints one ES256 workload assertion
 // (without jti, so it can be presented again), and sends JWT-bearer token

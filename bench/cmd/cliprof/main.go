@@ -1,3 +1,5 @@
+//go:build bench
+
 // Command cliprof runs a wifdsl command line in-process -n times under the
 // CPU profiler, for finding what a whole `wifdsl run` spends its time on:
 //

@@ -1,5 +1,7 @@
+//go:build bench
+
 // Command compile parses and compiles scenario files the way wifdsl does
-// before a run (dsl.NewParser().ParsePaths, then dsl.Compile) and exits:
+// before a run (dsl.Load) and exits:
 // 0 when they compile, 2 with diagnostics otherwise. It stands in for
 // `wifdsl validate` in the compile-speed benchmark and prints how many
 // scenarios and cases it compiled and how long parsing and compiling took.

@@ -1,5 +1,7 @@
+//go:build bench
+
 // Command gen-scenarios writes a scenario file with N generated scenarios
-// (bench/gen) for the compile-speed benchmark.
+// (internal/scengen) for the compile-speed benchmark.
 //
 //	go run ./bench/cmd/gen-scenarios -n 1000 -o /tmp/gen-1000.hcl
 //	go run ./bench/cmd/gen-scenarios -n 1000 -large -o /tmp/gen-1000-large.hcl
@@ -11,7 +13,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/wifdsl/wifdsl/bench/gen"
+	"github.com/wifdsl/wifdsl/internal/scengen"
 )
 
 func main() {
@@ -33,7 +35,7 @@ func main() {
 		defer f.Close()
 		w = f
 	}
-	if err := gen.Write(w, gen.Options{Scenarios: *n, Large: *large}); err != nil {
+	if err := scengen.Write(w, scengen.Options{Scenarios: *n, Large: *large}); err != nil {
 		fmt.Fprintln(os.Stderr, "gen-scenarios:", err)
 		os.Exit(2)
 	}

@@ -1,3 +1,5 @@
+//go:build bench
+
 // Command procbench measures whole processes: wall time, CPU time (user
 // plus system, the process and every descendant it waited for) and peak
 // resident set size (the largest single process of that tree), read from

@@ -1,3 +1,5 @@
+//go:build bench
+
 // Package hostload tells how much CPU other processes used while a
 // benchmark ran, so that a result taken on a busy machine says so. It reads
 // the machine's CPU time from /proc/stat and subtracts the benchmark's own
