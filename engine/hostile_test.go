@@ -44,7 +44,9 @@ func TestMain(m *testing.M) {
 	if mode := os.Getenv(hostileEnv); mode != "" {
 		os.Exit(runHostile(mode, os.Args[len(os.Args)-1]))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	testclient.Cleanup()
+	os.Exit(code)
 }
 
 // runHostile is the test binary acting as a hostile client.

@@ -15,7 +15,9 @@ import (
 
 func TestMain(m *testing.M) {
 	testclient.MaybeRun()
-	os.Exit(m.Run())
+	code := m.Run()
+	testclient.Cleanup()
+	os.Exit(code)
 }
 
 func run(t *testing.T, file, bug string) map[string]engine.Status {

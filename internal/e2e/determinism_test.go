@@ -47,9 +47,9 @@ func verdict(c *engine.CaseResult) string {
 	return b.String()
 }
 
-// clientOptions runs the reference client (or a variant) through this test
-// binary. Where the binary's path is plain it is started directly rather
-// than through a shell and env(1), which saves two processes per case.
+// clientOptions runs the reference client (or a variant). Where the
+// client's path is plain it is started directly rather than through a
+// shell, which saves processes per case.
 //
 // The budgets leave room for a loaded machine: a verdict must not depend
 // on how busy it is, and a conformant client that is starved of CPU for a
@@ -61,12 +61,12 @@ func clientOptions(bug string) engine.Options {
 		Timeout:  15 * time.Second,
 		FailFast: 3 * time.Second,
 	}
-	if self, err := os.Executable(); err == nil && !strings.ContainsAny(self, " \t\n'\"\\$`|&;<>()*?[]#~=%{}!") {
-		opts.Command = self
+	if bin := testclient.Binary(); !strings.ContainsAny(bin, " \t\n'\"\\$`|&;<>()*?[]#~=%{}!") {
+		opts.Command = bin
 		if bug != "" {
 			opts.Command += " -bug " + bug
 		}
-		opts.Env = append(os.Environ(), "WIFDSL_TESTCLIENT=1", "GORACE=atexit_sleep_ms=0")
+		opts.Env = append(os.Environ(), testclient.Env()...)
 	}
 	return opts
 }

@@ -4,8 +4,12 @@
 package testclient
 
 import (
+	"io"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/wifdsl/wifdsl"
 	"github.com/wifdsl/wifdsl/dsl"
@@ -26,18 +30,72 @@ func MaybeRun() {
 }
 
 // Command returns a client command line that runs the reference client
-// (with -bug when bug is not empty) through the current test binary.
+// (with -bug when bug is not empty). See Binary for what runs.
 func Command(bug string) string {
-	self, err := os.Executable()
-	if err != nil {
-		self = os.Args[0]
+	cmd := "'" + strings.ReplaceAll(Binary(), "'", `'\''`) + "'"
+	if bin, self := Binary(), selfPath(); bin == self {
+		// GORACE: a race-enabled test binary otherwise sleeps a second at exit.
+		cmd = "env GORACE=atexit_sleep_ms=0 " + envKey + "=1 " + cmd
 	}
-	// GORACE: a race-enabled test binary otherwise sleeps a second at exit.
-	cmd := "env GORACE=atexit_sleep_ms=0 " + envKey + "=1 '" + strings.ReplaceAll(self, "'", `'\''`) + "'"
 	if bug != "" {
 		cmd += " -bug " + bug
 	}
 	return cmd
+}
+
+// Env is what the client's environment needs besides the usual when the
+// command is Binary() itself rather than Command.
+func Env() []string {
+	if Binary() == selfPath() {
+		return []string{envKey + "=1", "GORACE=atexit_sleep_ms=0"}
+	}
+	return nil
+}
+
+var built struct {
+	once sync.Once
+	dir  string
+	path string
+}
+
+// Binary is the program that acts as the reference client: a build of
+// examples/wifclient made once per test process without the race
+// detector, because the client under test is not the code under test and
+// a race-instrumented client costs several times the CPU of every case;
+// or, when it cannot be built, the test binary itself (see MaybeRun).
+func Binary() string {
+	built.once.Do(func() {
+		built.path = selfPath()
+		dir, err := os.MkdirTemp("", "wifdsl-testclient-")
+		if err != nil {
+			return
+		}
+		out := filepath.Join(dir, "wifclient")
+		cmd := exec.Command("go", "build", "-o", out, "github.com/wifdsl/wifdsl/examples/wifclient")
+		cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+		if cmd.Run() != nil {
+			_ = os.RemoveAll(dir)
+			return
+		}
+		built.dir, built.path = dir, out
+	})
+	return built.path
+}
+
+// Cleanup removes the client Binary built, if any; TestMain calls it after
+// the tests.
+func Cleanup() {
+	if built.dir != "" {
+		_ = os.RemoveAll(built.dir)
+	}
+}
+
+func selfPath() string {
+	self, err := os.Executable()
+	if err != nil {
+		return os.Args[0]
+	}
+	return self
 }
 
 // BuiltinPlan compiles the built-in suite, for tests that run it.

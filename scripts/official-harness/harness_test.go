@@ -27,7 +27,9 @@ import (
 func TestMain(m *testing.M) {
 	// The test binary doubles as the reference client (see Command).
 	testclient.MaybeRun()
-	os.Exit(m.Run())
+	code := m.Run()
+	testclient.Cleanup()
+	os.Exit(code)
 }
 
 func inCI() bool {
