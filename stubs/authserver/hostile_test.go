@@ -6,48 +6,18 @@ package authserver
 // client afterwards; slow clients are cut off by the server's timeouts.
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
-	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-)
 
-// rawExchange sends raw bytes on a fresh connection, half-closes it, and
-// returns the status of the first response, or 0 when the server closed
-// the connection without one.
-func rawExchange(t *testing.T, addr string, raw []byte) int {
-	t.Helper()
-	conn, err := net.DialTimeout("tcp", addr, 10*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
-	// The server may answer and close before reading everything (a body
-	// over the limit): a failed write is then expected.
-	_, _ = conn.Write(raw)
-	_ = conn.(*net.TCPConn).CloseWrite()
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
-			t.Fatalf("no answer within 30 s")
-		}
-		return 0
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode
-}
+	"github.com/wifdsl/wifdsl/internal/rawhttp"
+)
 
 func rawPost(host, contentType, body string, extra ...string) []byte {
 	var b strings.Builder
@@ -189,7 +159,7 @@ func TestMalformedHTTP(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := s.TokenRequestCount()
-			if got := rawExchange(t, addr, tt.raw); got != tt.status {
+			if got := rawhttp.Exchange(t, addr, tt.raw); got != tt.status {
 				t.Errorf("status %d, want %d", got, tt.status)
 			}
 			after := s.TokenRequestCount()
@@ -215,45 +185,6 @@ func TestMalformedHTTP(t *testing.T) {
 	}
 }
 
-// slowConn opens a connection and sends prefix, then one more byte of
-// filler every interval, until the server closes the connection or limit
-// passes. It reports whether the server closed it.
-func slowConn(t *testing.T, addr, prefix string, interval, limit time.Duration) bool {
-	t.Helper()
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.Write([]byte(prefix)); err != nil {
-		return true
-	}
-	// closed receives true when the server ends the connection, false
-	// when our own read deadline, later than limit, passes first.
-	closed := make(chan bool, 1)
-	go func() {
-		_ = conn.SetReadDeadline(time.Now().Add(limit + 10*time.Second))
-		_, err := io.Copy(io.Discard, conn) // until EOF, a reset or our deadline
-		var ne net.Error
-		closed <- !(errors.As(err, &ne) && ne.Timeout())
-	}()
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	deadline := time.After(limit)
-	for {
-		select {
-		case byServer := <-closed:
-			return byServer
-		case <-deadline:
-			return false
-		case <-tick.C:
-			if _, err := conn.Write([]byte("x")); err != nil {
-				return <-closed
-			}
-		}
-	}
-}
-
 // TestSlowClientsAreCutOff holds connections open by trickling headers
 // (slowloris) or a body: the server's timeouts close them, nothing slow is
 // recorded as a whole request, and correct clients are served meanwhile.
@@ -271,7 +202,7 @@ func TestSlowClientsAreCutOff(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			// Slow headers: a header line that never ends.
-			if !slowConn(t, addr, "POST /token HTTP/1.1\r\nHost: "+addr+"\r\nX-Slow-"+fmt.Sprint(i)+": ", 200*time.Millisecond, limit) {
+			if !rawhttp.Slow(t, addr, "POST /token HTTP/1.1\r\nHost: "+addr+"\r\nX-Slow-"+fmt.Sprint(i)+": ", 200*time.Millisecond, limit) {
 				results <- "a slow-header connection stayed open"
 			}
 		}()
@@ -281,7 +212,7 @@ func TestSlowClientsAreCutOff(t *testing.T) {
 		defer wg.Done()
 		// Slow body: complete headers, then a body that trickles.
 		prefix := "POST /token HTTP/1.1\r\nHost: " + addr + "\r\nContent-Type: " + formType + "\r\nContent-Length: 100000\r\n\r\ngrant_type="
-		if !slowConn(t, addr, prefix, 200*time.Millisecond, limit) {
+		if !rawhttp.Slow(t, addr, prefix, 200*time.Millisecond, limit) {
 			results <- "a slow-body connection stayed open"
 		}
 	}()

@@ -6,40 +6,15 @@ package mcpserver
 // cut off by the server's timeouts.
 
 import (
-	"bufio"
-	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
-)
 
-func rawExchange(t *testing.T, addr string, raw []byte) int {
-	t.Helper()
-	conn, err := net.DialTimeout("tcp", addr, 10*time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
-	_, _ = conn.Write(raw)
-	_ = conn.(*net.TCPConn).CloseWrite()
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		var ne net.Error
-		if errors.As(err, &ne) && ne.Timeout() {
-			t.Fatalf("no answer within 30 s")
-		}
-		return 0
-	}
-	_, _ = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode
-}
+	"github.com/wifdsl/wifdsl/internal/rawhttp"
+)
 
 func rawMCP(host, path, token, contentType, body string) []byte {
 	var b strings.Builder
@@ -95,7 +70,7 @@ func TestMalformedHTTP(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			before := s.RequestCount()
-			if got := rawExchange(t, addr, tt.raw); got != tt.status {
+			if got := rawhttp.Exchange(t, addr, tt.raw); got != tt.status {
 				t.Errorf("status %d, want %d", got, tt.status)
 			}
 			if recorded := s.RequestCount() == before+1; recorded != tt.recorded {
@@ -120,41 +95,6 @@ func TestMalformedHTTP(t *testing.T) {
 	}
 }
 
-// slowConn: see the authserver test of the same name.
-func slowConn(t *testing.T, addr, prefix string, interval, limit time.Duration) bool {
-	t.Helper()
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.Write([]byte(prefix)); err != nil {
-		return true
-	}
-	closed := make(chan bool, 1)
-	go func() {
-		_ = conn.SetReadDeadline(time.Now().Add(limit + 10*time.Second))
-		_, err := io.Copy(io.Discard, conn)
-		var ne net.Error
-		closed <- !(errors.As(err, &ne) && ne.Timeout())
-	}()
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	deadline := time.After(limit)
-	for {
-		select {
-		case byServer := <-closed:
-			return byServer
-		case <-deadline:
-			return false
-		case <-tick.C:
-			if _, err := conn.Write([]byte("x")); err != nil {
-				return <-closed
-			}
-		}
-	}
-}
-
 func TestSlowClientsAreCutOff(t *testing.T) {
 	if testing.Short() {
 		t.Skip("waits for the server's read timeouts")
@@ -167,7 +107,7 @@ func TestSlowClientsAreCutOff(t *testing.T) {
 	var open []string
 	slow := func(what, prefix string) {
 		defer wg.Done()
-		if !slowConn(t, addr, prefix, 200*time.Millisecond, limit) {
+		if !rawhttp.Slow(t, addr, prefix, 200*time.Millisecond, limit) {
 			mu.Lock()
 			open = append(open, what)
 			mu.Unlock()
