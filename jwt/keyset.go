@@ -145,6 +145,11 @@ func (e *VerifyError) Unwrap() error { return e.Err }
 //
 // Verify checks only the signature; claim checks are [Validate]'s job.
 func (s *KeySet) Verify(token string) (header, claims map[string]any, err error) {
+	return verifyWith(token, s.generated())
+}
+
+// verifyWith is Verify over the given keys.
+func verifyWith(token string, keys []*Key) (header, claims map[string]any, err error) {
 	header, _, err = Decode(token)
 	if err != nil {
 		return nil, nil, &VerifyError{Reason: VerifyMalformed, Err: err}
@@ -159,7 +164,6 @@ func (s *KeySet) Verify(token string) (header, claims map[string]any, err error)
 		return nil, nil, &VerifyError{Reason: VerifyUnsupportedAlg, Detail: fmt.Sprintf("alg %q", alg)}
 	}
 
-	keys := s.generated()
 	var candidates []*Key
 	if rawKID, present := header["kid"]; present {
 		kid, ok := rawKID.(string)

@@ -24,7 +24,8 @@ const (
 // Request is any HTTP request a stub server saw, with the status it
 // answered. Every server records one per request, whatever the endpoint.
 type Request struct {
-	Server string              // the name of the server in its case ("auth", "mcp", …)
+	Server   string              // the name of the server in its case ("auth", "mcp", …)
+	Endpoint string              // the kind of endpoint that answered (Endpoint* constants); "" when none did
 	Seq    int                 // 1-based arrival order among all requests to this server
 	At     time.Duration       // since the case started
 	Time   time.Time           // wall clock at arrival
@@ -32,12 +33,61 @@ type Request struct {
 	Path   string              // URL path
 	Query  map[string][]string // URL query (non-nil when recorded by a server)
 	Status int                 // response status; 0 while no response is committed
+	Rule   string              // the scenario rule that answered, if any
 }
 
 // Clone returns a deep copy of r.
 func (r Request) Clone() Request {
 	r.Query = CloneValues(r.Query)
 	return r
+}
+
+// The kinds of endpoint a stub server has. Scenario rules name them.
+const (
+	EndpointMetadata   = "metadata"                    // RFC 8414 / OpenID Connect Discovery metadata
+	EndpointToken      = "token"                       // RFC 6749 §3.2 (and RFC 8693 at an identity provider)
+	EndpointAuthorize  = "authorize"                   // RFC 6749 §3.1
+	EndpointRegister   = "register"                    // RFC 7591
+	EndpointJWKS       = "jwks"                        // RFC 7517 §5
+	EndpointPRM        = "protected_resource_metadata" // RFC 9728
+	EndpointMCP        = "mcp"                         // the MCP endpoint
+)
+
+// Incoming is a request as a scenario rule sees it while it is being
+// answered: the generic record (with its headers and body) and what its
+// endpoint decoded.
+type Incoming struct {
+	Request Request
+	Header  map[string][]string
+	Body    string
+	Form    map[string][]string // the urlencoded body, if it is one
+	// Attempt is the 1-based number of this request among the requests to
+	// the same endpoint of the same server.
+	Attempt int
+	// Previous are the requests this server answered before, in order.
+	Previous []Request
+	// Token is set at a token endpoint; Claims are then the assertion's
+	// claims as the server verified them (nil when none).
+	Token  *TokenRequest
+	Claims map[string]any
+	// MCP is set at an MCP endpoint; BearerInfo then describes the bearer
+	// token, when an authorization server of the case issued it.
+	MCP        *MCPRequest
+	BearerInfo *IssuedToken
+}
+
+// IssuedToken is what an authorization server issued: an access token or
+// a refresh token, with what it was issued for.
+type IssuedToken struct {
+	Server    string    // the issuing server's name
+	Token     string    // the token itself
+	Refresh   bool      // a refresh token (RFC 6749 §1.5), not an access token
+	Grant     string    // the grant type it was issued through
+	ClientID  string    // the authenticated client, if any
+	Scope     string    // space-separated scopes granted (RFC 6749 §3.3)
+	IssuedAt  time.Time // wall clock
+	ExpiresAt time.Time // wall clock; zero for a token that does not expire
+	Revoked   bool      // a refresh token that was rotated away
 }
 
 // TokenRequest is one request to a token endpoint (RFC 6749 §3.2),
@@ -59,7 +109,21 @@ type TokenRequest struct {
 	RepeatedKeys    []string            // form keys that appeared more than once, sorted
 	Claims          map[string]any      // claims of the assertion (or client_assertion) parameter, decoded without verification (numbers are float64); nil if none or undecodable
 	AssertionHeader map[string]any      // JOSE header of that assertion, if decodable
+	ClientAuth      ClientAuth          // how the client authenticated (RFC 6749 §2.3)
 	Response        TokenResponse
+}
+
+// ClientAuth is how a client authenticated at a token endpoint.
+type ClientAuth struct {
+	// Method is the RFC 7591 §2 token_endpoint_auth_method the request
+	// used: "client_secret_basic", "client_secret_post",
+	// "private_key_jwt", or "none" (a client_id alone, or nothing).
+	Method   string
+	ClientID string
+	// Verified is true when the credentials matched a registered client.
+	Verified bool
+	// Failure says why the credentials did not verify, if they did not.
+	Failure string
 }
 
 // TokenResponse is what a token endpoint answered.
@@ -70,7 +134,10 @@ type TokenResponse struct {
 	Rule             string // the scenario rule that answered, if any
 	Reason           string // the built-in verification failure, if any ("expired", "audience", "replayed jti", "signature", …)
 	AccessToken      string // the issued access token on success
+	RefreshToken     string // the issued refresh token, if any
+	IssuedTokenType  string // RFC 8693 §2.2.1 issued_token_type, at a token exchange
 	Scope            string
+	ExpiresIn        int64 // seconds
 }
 
 // Clone returns a deep copy of tr.
@@ -99,6 +166,8 @@ type MCPRequest struct {
 	HasBearer       bool     // the Authorization scheme is Bearer (case-insensitive)
 	AuthScheme      string   // scheme of the Authorization header, as sent ("" if absent)
 	IssuedToken     bool     // Bearer is a token an authorization server of the case issued
+	TokenIssuer     string   // the name of the server that issued Bearer, if one did
+	TokenExpired    bool     // Bearer was issued but had expired when the request arrived
 	QueryToken      string   // access_token from the URL query, if any (RFC 6750 §2.3; MCP clients must not send it)
 	ProtocolVersion string   // MCP-Protocol-Version header
 	Status          int      // response status; 0 while no response is committed

@@ -3,6 +3,7 @@ package authserver
 import (
 	"net/http"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -82,14 +83,23 @@ func (c Config) Behaviour() Behaviour {
 	return b
 }
 
-// URLs are the URLs of a server whose issuer is base, by the names the
-// scenario language exposes them under.
-func URLs(base string) map[string]string {
+// URLs are the URLs of a server on origin configured by c, by the names
+// the scenario language exposes them under. metadata_url is the first
+// location the metadata is served at ("" for none).
+func URLs(origin string, c Config) map[string]string {
+	issuer := origin + strings.TrimSuffix(c.IssuerPath, "/")
+	meta := ""
+	if ps := MetadataPaths(strings.TrimSuffix(c.IssuerPath, "/"), c.MetadataAt); len(ps) > 0 {
+		meta = origin + ps[0]
+	}
 	return map[string]string{
-		"url":            base,
-		"issuer":         base,
-		"token_endpoint": base + PathToken,
-		"metadata_url":   base + PathMetadata,
-		"jwks_url":       base + PathJWKS,
+		"url":                    issuer,
+		"origin":                 origin,
+		"issuer":                 issuer,
+		"token_endpoint":         issuer + PathToken,
+		"authorization_endpoint": issuer + PathAuthorize,
+		"registration_endpoint":  issuer + PathRegister,
+		"metadata_url":           meta,
+		"jwks_url":               issuer + PathJWKS,
 	}
 }

@@ -1,6 +1,7 @@
 package authserver
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -8,11 +9,15 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
-	"github.com/modelcontextprotocol/go-sdk/oauthex"
+	"github.com/wifdsl/wifdsl/record"
+	"github.com/wifdsl/wifdsl/stubs/rules"
 )
 
 // Defaults for zero [Config] fields.
@@ -58,7 +63,10 @@ type Server struct {
 	maxBody    int64
 	now        func() time.Time
 	start      time.Time
-	url        string
+	url        string // the issuer: origin + IssuerPath
+	origin     string
+	path       string // IssuerPath
+	metaPaths  map[string]bool
 	metadata   []byte
 
 	ln        net.Listener
@@ -75,8 +83,9 @@ type Server struct {
 	tokenReqs  []TokenRequest
 	seen       map[string]bool // jti values already used or declared seen
 	pending    map[string]bool // jti values of token requests being decided
-	issued     map[string]bool
-	issuedList []string
+	issued     map[string]*record.IssuedToken
+	issuedList []string // access tokens, in issue order
+	endpointN  map[string]int
 }
 
 // New starts a stub authorization server on 127.0.0.1 at an ephemeral port,
@@ -96,7 +105,8 @@ func New(cfg Config) (*Server, error) {
 		now:        cfg.Now,
 		seen:       make(map[string]bool),
 		pending:    make(map[string]bool),
-		issued:     make(map[string]bool),
+		issued:     make(map[string]*record.IssuedToken),
+		endpointN:  make(map[string]int),
 		done:       make(chan struct{}),
 	}
 	s.cfg.ScopesSupported = b.ScopesSupported
@@ -127,27 +137,16 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("authserver: listen on 127.0.0.1: %w", err)
 	}
 	s.ln = ln
-	s.url = "http://" + ln.Addr().String()
-
-	meta := oauthex.AuthServerMeta{
-		Issuer:                            s.url,
-		AuthorizationEndpoint:             s.url + PathAuthorize,
-		TokenEndpoint:                     s.TokenEndpoint(),
-		JWKSURI:                           s.url + PathJWKS,
-		ScopesSupported:                   s.cfg.ScopesSupported,
-		ResponseTypesSupported:            []string{"code"},
-		GrantTypesSupported:               s.grants,
-		TokenEndpointAuthMethodsSupported: []string{"none"},
-		// Advertised because an authorization endpoint is: clients built on
-		// the MCP Go SDK refuse metadata without PKCE support.
-		CodeChallengeMethodsSupported: []string{"S256"},
+	s.origin = "http://" + ln.Addr().String()
+	s.path = strings.TrimSuffix(cfg.IssuerPath, "/")
+	s.url = s.origin + s.path
+	s.metaPaths = map[string]bool{}
+	for _, p := range MetadataPaths(s.path, cfg.MetadataAt) {
+		s.metaPaths[p] = true
 	}
-	if cfg.Registration {
-		meta.RegistrationEndpoint = s.url + PathRegister
-	}
-	if s.metadata, err = json.Marshal(meta); err != nil {
+	if s.metadata, err = s.buildMetadata(); err != nil {
 		ln.Close()
-		return nil, fmt.Errorf("authserver: encode metadata: %w", err)
+		return nil, err
 	}
 
 	s.srv = &http.Server{
@@ -172,11 +171,20 @@ func New(cfg Config) (*Server, error) {
 // without a trailing slash.
 func (s *Server) URL() string { return s.url }
 
+// Origin returns the scheme, host and port the server listens on.
+func (s *Server) Origin() string { return s.origin }
+
 // TokenEndpoint returns the URL of the token endpoint (RFC 6749 §3.2).
 func (s *Server) TokenEndpoint() string { return s.url + PathToken }
 
-// MetadataURL returns the RFC 8414 §3 metadata URL.
-func (s *Server) MetadataURL() string { return s.url + PathMetadata }
+// MetadataURL returns the URL of the first location the metadata is
+// served at, or "" when it is served nowhere.
+func (s *Server) MetadataURL() string {
+	if ps := MetadataPaths(s.path, s.cfg.MetadataAt); len(ps) > 0 {
+		return s.origin + ps[0]
+	}
+	return ""
+}
 
 // JWKSURL returns the URL of the JWK Set advertised as jwks_uri.
 func (s *Server) JWKSURL() string { return s.url + PathJWKS }
@@ -211,7 +219,19 @@ func (s *Server) MarkSeen(jtis ...string) {
 func (s *Server) IsIssued(token string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.issued[token]
+	t := s.issued[token]
+	return t != nil && !t.Refresh
+}
+
+// Lookup returns what the server issued token as, if it did.
+func (s *Server) Lookup(token string) (record.IssuedToken, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.issued[token]
+	if t == nil {
+		return record.IssuedToken{}, false
+	}
+	return *t, true
 }
 
 // IssuedTokens returns the access tokens issued so far, in issue order.
@@ -219,6 +239,19 @@ func (s *Server) IssuedTokens() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return slices.Clone(s.issuedList)
+}
+
+// Issued returns every token issued so far (access and refresh), in issue
+// order.
+func (s *Server) Issued() []record.IssuedToken {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]record.IssuedToken, 0, len(s.issued))
+	for _, t := range s.issued {
+		out = append(out, *t)
+	}
+	slices.SortStableFunc(out, func(a, b record.IssuedToken) int { return a.IssuedAt.Compare(b.IssuedAt) })
+	return out
 }
 
 // TokenRequests returns deep copies of the recorded token requests in
@@ -271,31 +304,71 @@ type reply struct {
 	contentType string
 	body        []byte
 	noStore     bool
-	allow       string // Allow header for 405
-	errorCode   string // OAuth error code of a token endpoint error, for OnError
+	allow       string            // Allow header for 405
+	errorCode   string            // OAuth error code of a token endpoint error, for OnError
+	headers     map[string]string // set last
+	rule        string            // the scenario rule that answered, if any
+}
+
+// fromRule turns a rule's reply into a reply.
+func fromRule(name string, r rules.Reply) reply {
+	r = r.Effective()
+	ct, body := r.Encode()
+	rep := reply{status: r.Status, contentType: ct, body: body, headers: r.Headers, rule: name, noStore: r.Error != ""}
+	if r.Status >= 400 {
+		rep.errorCode = cmp.Or(r.Error, "http_"+strconv.Itoa(r.Status))
+	}
+	return rep
+}
+
+// endpointOf names the endpoint a path is routed to, or "".
+func (s *Server) endpointOf(path string) string {
+	if s.metaPaths[path] {
+		return record.EndpointMetadata
+	}
+	rel, ok := strings.CutPrefix(path, s.path)
+	if !ok {
+		return ""
+	}
+	switch rel {
+	case PathJWKS:
+		return record.EndpointJWKS
+	case PathToken:
+		return record.EndpointToken
+	case PathAuthorize:
+		return record.EndpointAuthorize
+	case PathRegister:
+		return record.EndpointRegister
+	}
+	return ""
 }
 
 // serveHTTP routes a request, records it, then writes the reply. A panic
 // anywhere in the route becomes a 500 server_error.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	arrival := s.now()
+	endpoint := s.endpointOf(r.URL.Path)
 	s.mu.Lock()
 	s.reqSeq++
 	seq := s.reqSeq
+	s.endpointN[endpoint]++
+	attempt := s.endpointN[endpoint]
 	s.mu.Unlock()
 
-	rep := s.route(r, arrival)
+	rep := s.route(r, endpoint, attempt, arrival)
 
 	if seq <= s.maxRecords {
 		rec := Request{
-			Server: s.name,
-			Seq:    seq,
-			At:     arrival.Sub(s.start),
-			Time:   arrival,
-			Method: r.Method,
-			Path:   r.URL.Path,
-			Query:  queryOf(r),
-			Status: rep.status,
+			Server:   s.name,
+			Endpoint: endpoint,
+			Seq:      seq,
+			At:       arrival.Sub(s.start),
+			Time:     arrival,
+			Method:   r.Method,
+			Path:     r.URL.Path,
+			Query:    queryOf(r),
+			Status:   rep.status,
+			Rule:     rep.rule,
 		}
 		s.mu.Lock()
 		s.requests = append(s.requests, rec)
@@ -317,6 +390,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if rep.allow != "" {
 		h.Set("Allow", rep.allow)
 	}
+	for k, v := range rep.headers {
+		h.Set(k, v)
+	}
 	w.WriteHeader(rep.status)
 	_, _ = w.Write(rep.body)
 }
@@ -326,29 +402,72 @@ func (s *Server) callOnError(code string) {
 	s.cfg.OnError(s.now(), code)
 }
 
-func (s *Server) route(r *http.Request, arrival time.Time) (rep reply) {
+// incoming is the view of a request that scenario rules of endpoints other
+// than the token endpoint see.
+func (s *Server) incoming(r *http.Request, endpoint string, attempt int, arrival time.Time, body []byte) *record.Incoming {
+	in := &record.Incoming{
+		Request: Request{Server: s.name, Endpoint: endpoint, At: arrival.Sub(s.start), Time: arrival,
+			Method: r.Method, Path: r.URL.Path, Query: queryOf(r)},
+		Header:   r.Header.Clone(),
+		Body:     string(body),
+		Attempt:  attempt,
+		Previous: s.Requests(),
+	}
+	if mediaType(r.Header.Get("Content-Type")) == formType {
+		if f, err := url.ParseQuery(string(body)); err == nil {
+			in.Form = f
+		}
+	}
+	return in
+}
+
+// ruleReply asks the scenario rules of endpoint for an answer to in: a
+// reply when one matched or failed, nil to go on with the built-in
+// behaviour.
+func (s *Server) ruleReply(endpoint string, in *record.Incoming) *reply {
+	rule, err := s.cfg.ResponseRules.Find(endpoint, in)
+	switch {
+	case err != nil:
+		rep := fromRule(rule.Name, rules.InternalError(rule.Name, err))
+		rep.errorCode = ""
+		return &rep
+	case rule != nil:
+		rep := fromRule(rule.Name, rule.Reply)
+		return &rep
+	}
+	return nil
+}
+
+func (s *Server) route(r *http.Request, endpoint string, attempt int, arrival time.Time) (rep reply) {
 	defer func() {
 		if p := recover(); p != nil {
 			rep = errorReply(http.StatusInternalServerError, "server_error", fmt.Sprintf("internal error: %v", p))
 		}
 	}()
-	switch r.URL.Path {
-	case PathMetadata, PathOIDCMetadata:
+	if endpoint == record.EndpointToken {
+		return s.handleToken(r, attempt, arrival)
+	}
+	if endpoint != "" && s.cfg.ResponseRules.Has(endpoint) {
+		body, _, _ := readBody(r.Body, s.maxBody)
+		if rep := s.ruleReply(endpoint, s.incoming(r, endpoint, attempt, arrival, body)); rep != nil {
+			return *rep
+		}
+	}
+	switch endpoint {
+	case record.EndpointMetadata:
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			return methodNotAllowed("GET, HEAD")
 		}
 		return reply{status: http.StatusOK, contentType: "application/json", body: s.metadata}
-	case PathJWKS:
+	case record.EndpointJWKS:
 		return s.handleJWKS(r)
-	case PathToken:
-		return s.handleToken(r, arrival)
-	case PathAuthorize:
+	case record.EndpointAuthorize:
 		if r.Method != http.MethodGet && r.Method != http.MethodPost {
 			return methodNotAllowed("GET, POST")
 		}
 		return errorReply(http.StatusBadRequest, "unsupported_response_type",
-			"this authorization server issues tokens only through the JWT-bearer grant at "+s.TokenEndpoint())
-	case PathRegister:
+			"this authorization server issues tokens only at its token endpoint "+s.TokenEndpoint())
+	case record.EndpointRegister:
 		if !s.cfg.Registration {
 			return notFound()
 		}
@@ -356,7 +475,7 @@ func (s *Server) route(r *http.Request, arrival time.Time) (rep reply) {
 			return methodNotAllowed("POST")
 		}
 		return errorReply(http.StatusBadRequest, "invalid_client_metadata",
-			"client registration is not available; use the JWT-bearer grant at "+s.TokenEndpoint())
+			"client registration is not available; use the token endpoint "+s.TokenEndpoint())
 	default:
 		return notFound()
 	}

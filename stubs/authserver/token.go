@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/wifdsl/wifdsl/jwt"
+	"github.com/wifdsl/wifdsl/record"
 )
 
 // Reasons the token endpoint records in [TokenResponse].Reason for its
@@ -33,13 +34,17 @@ const (
 	ReasonMissingAssertion = "missing assertion"      // RFC 7523 §2.1
 	ReasonSignature        = "signature"              // RFC 7523 §3 item 9
 	ReasonReplay           = "replayed jti"           // RFC 7523 §3 item 7
+	ReasonClient           = "client authentication"  // RFC 6749 §2.3, §5.2 invalid_client
+	ReasonRefresh          = "refresh token"          // RFC 6749 §6: unknown, rotated or another client's
+	ReasonSubjectToken     = "subject token"          // RFC 8693 §2.1: missing, of the wrong type or unverified
+	ReasonExchangeRequest  = "exchange parameters"    // RFC 8693 §2.1: audience, resource or token types
 )
 
 const formType = "application/x-www-form-urlencoded"
 
 // handleToken records a token request whole, decides the answer (see the
 // package documentation for the order of checks) and returns it.
-func (s *Server) handleToken(r *http.Request, arrival time.Time) reply {
+func (s *Server) handleToken(r *http.Request, attempt int, arrival time.Time) reply {
 	s.mu.Lock()
 	s.tokenSeq++
 	seq := s.tokenSeq
@@ -81,10 +86,33 @@ func (s *Server) handleToken(r *http.Request, arrival time.Time) reply {
 		}
 	}
 
+	tr.ClientAuth = s.clientAuth(r, tr.Form)
+
 	var (
 		resp TokenResponse
 		rep  reply
 	)
+	in := &record.Incoming{
+		Request: Request{Server: s.name, Endpoint: record.EndpointToken, Seq: seq, At: tr.At, Time: arrival,
+			Method: r.Method, Path: r.URL.Path, Query: tr.Query},
+		Header: tr.Header, Body: tr.Body, Form: tr.Form, Attempt: attempt, Token: &tr, Claims: tr.Claims,
+	}
+	if s.cfg.ResponseRules.Has(record.EndpointToken) {
+		in.Previous = s.Requests()
+	}
+	if rr := s.ruleReply(record.EndpointToken, in); rr != nil {
+		var d struct {
+			Error            string `json:"error"`
+			ErrorDescription string `json:"error_description"`
+		}
+		_ = json.Unmarshal(rr.body, &d)
+		tr.Response = TokenResponse{Status: rr.status, Error: d.Error, ErrorDescription: d.ErrorDescription, Rule: rr.rule}
+		if tr.Response.Error == "" && rr.status >= 400 {
+			tr.Response.Error = rr.errorCode
+		}
+		s.keepTokenRequest(seq, tr)
+		return *rr
+	}
 	switch {
 	case readErr != nil:
 		resp, rep = tokenError(http.StatusBadRequest, "invalid_request", ReasonBodyRead, tr.FormError)
@@ -95,13 +123,17 @@ func (s *Server) handleToken(r *http.Request, arrival time.Time) reply {
 		resp, rep = s.decide(&tr)
 	}
 	tr.Response = resp
+	s.keepTokenRequest(seq, tr)
+	return rep
+}
 
+// keepTokenRequest records tr if there is room.
+func (s *Server) keepTokenRequest(seq int, tr TokenRequest) {
 	if seq <= s.maxRecords {
 		s.mu.Lock()
 		s.tokenReqs = append(s.tokenReqs, tr)
 		s.mu.Unlock()
 	}
-	return rep
 }
 
 // decide applies the token endpoint's checks to a recorded request, in the
@@ -137,9 +169,16 @@ func (s *Server) decide(tr *TokenRequest) (TokenResponse, reply) {
 			"grant_type "+grant+" is not supported; supported: "+strings.Join(s.grants, ", "))
 	}
 
+	// RFC 6749 §2.3, §5.2: client authentication.
+	if resp, rep, ok := s.checkClient(tr, grant); !ok {
+		return resp, rep
+	}
+
 	claims := tr.Claims
 	jti := ""
-	if grant == GrantJWTBearer {
+	var refreshed *record.IssuedToken
+	switch grant {
+	case GrantJWTBearer:
 		var (
 			resp TokenResponse
 			rep  reply
@@ -148,6 +187,34 @@ func (s *Server) decide(tr *TokenRequest) (TokenResponse, reply) {
 		claims, jti, resp, rep, ok = s.checkAssertion(tr)
 		if !ok {
 			return resp, rep
+		}
+	case record.GrantRefreshToken:
+		var (
+			resp TokenResponse
+			rep  reply
+			ok   bool
+		)
+		refreshed, resp, rep, ok = s.checkRefresh(tr)
+		if !ok {
+			return resp, rep
+		}
+	case record.GrantTokenExchange:
+		if s.cfg.Exchange != nil {
+			var (
+				resp TokenResponse
+				rep  reply
+				ok   bool
+			)
+			claims, resp, rep, ok = s.checkExchange(tr)
+			if !ok {
+				return resp, rep
+			}
+		}
+	case record.GrantClientCredentials:
+		// RFC 6749 §4.4: only for an authenticated client, where the
+		// server authenticates clients at all.
+		if len(s.cfg.TokenEndpointAuthMethods) > 0 && !tr.ClientAuth.Verified {
+			return s.clientError(tr, "client_credentials needs an authenticated client (RFC 6749 section 4.4)")
 		}
 	}
 	// A reserved jti is released unless the request succeeds.
@@ -169,6 +236,9 @@ func (s *Server) decide(tr *TokenRequest) (TokenResponse, reply) {
 			resp, rep := tokenError(http.StatusInternalServerError, "server_error", err.Error(),
 				"rule "+rule.Name+" failed to evaluate")
 			resp.Rule = rule.Name
+			if s.cfg.ResponseRules != nil && s.cfg.ResponseRules.OnError != nil {
+				s.cfg.ResponseRules.OnError(rule.Name, err)
+			}
 			return resp, rep
 		}
 		if !matched {
@@ -180,27 +250,63 @@ func (s *Server) decide(tr *TokenRequest) (TokenResponse, reply) {
 		return resp, rep
 	}
 
+	if grant == record.GrantTokenExchange && s.cfg.Exchange != nil {
+		resp, rep := s.exchange(tr, claims)
+		succeeded = resp.Error == ""
+		return resp, rep
+	}
+	if refreshed != nil {
+		s.mu.Lock()
+		refreshed.Revoked = true // RFC 6749 §10.4: rotation
+		s.mu.Unlock()
+	}
+	resp, rep := s.issue(tr, grant)
+	succeeded = resp.Error == ""
+	return resp, rep
+}
+
+// issue answers a granted request with a new access token (and a refresh
+// token when the server issues them), recording what they were issued for.
+func (s *Server) issue(tr *TokenRequest, grant string) (TokenResponse, reply) {
 	token, err := newAccessToken(s.prefix)
 	if err != nil {
 		return tokenError(http.StatusInternalServerError, "server_error", err.Error(), "could not generate an access token")
 	}
-	scope := url.Values(tr.Form).Get("scope")
-	body, err := json.Marshal(struct {
-		AccessToken string `json:"access_token"`
-		TokenType   string `json:"token_type"`
-		ExpiresIn   int64  `json:"expires_in"`
-		Scope       string `json:"scope,omitempty"`
-	}{token, "Bearer", int64(s.ttl / time.Second), scope})
+	form := url.Values(tr.Form)
+	scope := form.Get("scope")
+	now := s.now()
+	at := &record.IssuedToken{Server: s.name, Token: token, Grant: grant, ClientID: tr.ClientAuth.ClientID,
+		Scope: scope, IssuedAt: now, ExpiresAt: now.Add(s.ttl)}
+	var refresh *record.IssuedToken
+	if s.cfg.IssueRefreshTokens && grant != record.GrantTokenExchange {
+		rt, err := newAccessToken(s.prefix + "-refresh")
+		if err != nil {
+			return tokenError(http.StatusInternalServerError, "server_error", err.Error(), "could not generate a refresh token")
+		}
+		refresh = &record.IssuedToken{Server: s.name, Token: rt, Refresh: true, Grant: grant,
+			ClientID: tr.ClientAuth.ClientID, Scope: scope, IssuedAt: now}
+	}
+	resp := TokenResponse{Status: http.StatusOK, AccessToken: token, Scope: scope, ExpiresIn: int64(s.ttl / time.Second)}
+	body := map[string]any{"access_token": token, "token_type": "Bearer", "expires_in": resp.ExpiresIn}
+	if scope != "" {
+		body["scope"] = scope
+	}
+	if refresh != nil {
+		resp.RefreshToken = refresh.Token
+		body["refresh_token"] = refresh.Token
+	}
+	b, err := json.Marshal(body)
 	if err != nil {
 		return tokenError(http.StatusInternalServerError, "server_error", err.Error(), "could not encode the token response")
 	}
 	s.mu.Lock()
-	s.issued[token] = true
+	s.issued[token] = at
 	s.issuedList = append(s.issuedList, token)
+	if refresh != nil {
+		s.issued[refresh.Token] = refresh
+	}
 	s.mu.Unlock()
-	succeeded = true
-	return TokenResponse{Status: http.StatusOK, AccessToken: token, Scope: scope},
-		reply{status: http.StatusOK, contentType: "application/json", body: body, noStore: true}
+	return resp, reply{status: http.StatusOK, contentType: "application/json", body: b, noStore: true}
 }
 
 // checkAssertion applies the RFC 7523 §3 checks to the assertion of a

@@ -3,7 +3,9 @@ package authserver
 import (
 	"time"
 
+	"github.com/wifdsl/wifdsl/jwt"
 	"github.com/wifdsl/wifdsl/record"
+	"github.com/wifdsl/wifdsl/stubs/rules"
 )
 
 // GrantJWTBearer is the RFC 7523 §2.1 grant type URN.
@@ -41,6 +43,33 @@ type Config struct {
 	// Rules are applied in order after the built-in checks pass; the first
 	// rule that matches rejects the request with its error.
 	Rules []Rule
+	// ResponseRules answer requests to any endpoint (metadata, token,
+	// authorize, register, jwks) before the built-in behaviour does.
+	ResponseRules *rules.Set
+	// IssuerPath is the path of the issuer identifier on the server's
+	// origin, "" or such as "/tenant1" (RFC 8414 §2); every endpoint is
+	// under it.
+	IssuerPath string
+	// MetadataAt lists where the metadata document is served (the
+	// Metadata* locations). nil means MetadataOAuth and MetadataOpenID; an
+	// empty, non-nil list serves no metadata at all (a legacy server).
+	MetadataAt []string
+	// MetadataFields are merged into the metadata document last: a field
+	// set to nil is removed.
+	MetadataFields map[string]any
+	// TokenEndpointAuthMethods are the client authentication methods the
+	// token endpoint accepts and the metadata advertises (RFC 8414 §2).
+	// Empty means ["none"]: no client authentication.
+	TokenEndpointAuthMethods []string
+	// Clients are the clients registered with the server.
+	Clients []Client
+	// IssueRefreshTokens makes every grant but token exchange also issue a
+	// refresh token (RFC 6749 §1.5); the refresh_token grant rotates it.
+	IssueRefreshTokens bool
+	// Exchange, if set, makes the token endpoint an RFC 8693 token exchange
+	// that issues Identity Assertion JWT Authorization Grants (ID-JAG): the
+	// server is an enterprise identity provider.
+	Exchange *Exchange
 	// TokenTTL is expires_in of issued access tokens. Zero means 1h.
 	TokenTTL time.Duration
 	// TokenPrefix prefixes issued access tokens (e.g. the case name) so a
@@ -62,6 +91,53 @@ type Config struct {
 	// Start is the instant At fields are measured from; zero means the
 	// moment New was called.
 	Start time.Time
+}
+
+// Locations of the metadata document, relative to the origin, for an
+// issuer with path P ("" for none).
+const (
+	MetadataOAuth          = "oauth"           // /.well-known/oauth-authorization-server + P (RFC 8414 §3.1)
+	MetadataOAuthRoot      = "oauth-root"      // /.well-known/oauth-authorization-server, whatever P
+	MetadataOpenID         = "openid"          // P + /.well-known/openid-configuration (OpenID Connect Discovery §4)
+	MetadataOpenIDRoot     = "openid-root"     // /.well-known/openid-configuration, whatever P
+	MetadataOpenIDInserted = "openid-inserted" // /.well-known/openid-configuration + P (RFC 8414 §5)
+)
+
+// MetadataLocations are every location, in the order they are listed.
+var MetadataLocations = []string{MetadataOAuth, MetadataOAuthRoot, MetadataOpenID, MetadataOpenIDRoot, MetadataOpenIDInserted}
+
+// Client authentication methods (RFC 7591 §2, RFC 7523 §2.2).
+const (
+	AuthNone              = "none"
+	AuthClientSecretBasic = "client_secret_basic"
+	AuthClientSecretPost  = "client_secret_post"
+	AuthPrivateKeyJWT     = "private_key_jwt"
+)
+
+// AuthMethods are the client authentication methods the server knows.
+var AuthMethods = []string{AuthNone, AuthClientSecretBasic, AuthClientSecretPost, AuthPrivateKeyJWT}
+
+// Client is a client registered with the server.
+type Client struct {
+	ID string
+	// Secret is the client secret of client_secret_basic and
+	// client_secret_post.
+	Secret string
+	// Keys verify the client's private_key_jwt assertions (RFC 7523 §2.2).
+	Keys KeySet
+}
+
+// Exchange configures RFC 8693 token exchange at an identity provider:
+// a subject token (an ID token the server's Keys verify) is exchanged for
+// an ID-JAG, a JWT of type oauth-id-jag+jwt for the requested audience
+// and resource.
+type Exchange struct {
+	// Signer signs the ID-JAGs.
+	Signer interface {
+		MintTyped(typ string, c jwt.Claims) (string, error)
+	}
+	// TTL is the lifetime of an ID-JAG; zero means 5 minutes.
+	TTL time.Duration
 }
 
 // KeySet is the set of public keys trusted for assertion signatures.
