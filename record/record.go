@@ -26,14 +26,14 @@ const (
 type Request struct {
 	Server   string              // the name of the server in its case ("auth", "mcp", …)
 	Endpoint string              // the kind of endpoint that answered (Endpoint* constants); "" when none did
-	Seq    int                 // 1-based arrival order among all requests to this server
-	At     time.Duration       // since the case started
-	Time   time.Time           // wall clock at arrival
-	Method string              // HTTP method
-	Path   string              // URL path
-	Query  map[string][]string // URL query (non-nil when recorded by a server)
-	Status int                 // response status; 0 while no response is committed
-	Rule   string              // the scenario rule that answered, if any
+	Seq      int                 // 1-based arrival order among all requests to this server
+	At       time.Duration       // since the case started
+	Time     time.Time           // wall clock at arrival
+	Method   string              // HTTP method
+	Path     string              // URL path
+	Query    map[string][]string // URL query (non-nil when recorded by a server)
+	Status   int                 // response status; 0 while no response is committed
+	Rule     string              // the scenario rule that answered, if any
 }
 
 // Clone returns a deep copy of r.
@@ -44,13 +44,13 @@ func (r Request) Clone() Request {
 
 // The kinds of endpoint a stub server has. Scenario rules name them.
 const (
-	EndpointMetadata   = "metadata"                    // RFC 8414 / OpenID Connect Discovery metadata
-	EndpointToken      = "token"                       // RFC 6749 §3.2 (and RFC 8693 at an identity provider)
-	EndpointAuthorize  = "authorize"                   // RFC 6749 §3.1
-	EndpointRegister   = "register"                    // RFC 7591
-	EndpointJWKS       = "jwks"                        // RFC 7517 §5
-	EndpointPRM        = "protected_resource_metadata" // RFC 9728
-	EndpointMCP        = "mcp"                         // the MCP endpoint
+	EndpointMetadata  = "metadata"                    // RFC 8414 / OpenID Connect Discovery metadata
+	EndpointToken     = "token"                       // RFC 6749 §3.2 (and RFC 8693 at an identity provider)
+	EndpointAuthorize = "authorize"                   // RFC 6749 §3.1
+	EndpointRegister  = "register"                    // RFC 7591
+	EndpointJWKS      = "jwks"                        // RFC 7517 §5
+	EndpointPRM       = "protected_resource_metadata" // RFC 9728
+	EndpointMCP       = "mcp"                         // the MCP endpoint
 )
 
 // Incoming is a request as a scenario rule sees it while it is being
