@@ -148,6 +148,7 @@ func (cfg *Config) unverifiedRequirements() hcl.Diagnostics {
 
 // merged is a case's view: the scenario body overridden by the case body.
 type merged struct {
+	keys       []*KeyDef
 	attrs      CaseAttrs
 	auth       AuthServerAttrs
 	rules      []*RuleDef
@@ -168,6 +169,13 @@ func mergeBodies(s, c *CaseBody) *merged {
 		}
 		if b.MCPServer != nil {
 			overlayAttrs(&m.mcp, &b.MCPServer.Attrs)
+		}
+		for _, k := range b.Keys {
+			if i := slices.IndexFunc(m.keys, func(p *KeyDef) bool { return p.Name == k.Name }); i >= 0 {
+				m.keys[i] = k
+			} else {
+				m.keys = append(m.keys, k)
+			}
 		}
 		for _, a := range b.Assertions {
 			i := slices.IndexFunc(m.assertions, func(p *AssertionDef) bool { return p.Name == a.Name })
@@ -206,17 +214,39 @@ func (cfg *Config) compileCase(s *Scenario, cd *CaseDef, memo *lateMemo) (*engin
 	for _, a := range m.assertions {
 		names = append(names, a.Name)
 	}
-	mcp, ds := cfg.compileMCP(m)
-	diags = append(diags, ds...)
-	auth := &engine.Server{Name: authServerName, Kind: engine.AuthorizationServer, Auth: &engine.AuthServerSpec{}}
-	c.Servers = []*engine.Server{auth, mcp}
+	var keyNames []string
+	for _, k := range m.keys {
+		ks := engine.KeySpec{Name: k.Name, Alg: "ES256"}
+		if at := k.Attrs.Alg; readAttr(&diags, at, cfg.ctx, evalString, &ks.Alg) && !slices.Contains(jwt.SupportedAlgs(), ks.Alg) {
+			diags = append(diags, invalidValue(at, "Unsupported signing algorithm", fmt.Sprintf("The alg %q is not supported; use one of %s.", ks.Alg, strings.Join(jwt.SupportedAlgs(), ", "))))
+		}
+		c.Keys = append(c.Keys, ks)
+		keyNames = append(keyNames, k.Name)
+	}
+	servers := mergeServers(s.Body, cd.Body, m)
+	for _, ms := range servers {
+		srv, ds := cfg.compileServerStatic(ms)
+		diags = append(diags, ds...)
+		if srv == nil {
+			srv = &engine.Server{Name: ms.name, Kind: engine.AuthorizationServer, Auth: &engine.AuthServerSpec{}}
+		}
+		c.Servers = append(c.Servers, srv)
+	}
+	readAttr(&diags, m.attrs.Target, cfg.ctx, evalString, &c.Client.Target)
+	if !diags.HasErrors() {
+		if err := engine.CheckServers(c); err != nil {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Servers that cannot start",
+				Detail: fmt.Sprintf("In case %q: %s.", cd.Name, err), Subject: cd.DeclRange.Ptr()})
+		}
+	}
 	// Late expressions are checked against this context: the env variables
 	// exist but their values are unknown.
 	lateCtx := cfg.ctx.NewChild()
-	lateCtx.Variables = placeholderEnvVariables(c.Servers, s.Name, cd.Name, names, true)
-	preview := cfg.lazyPreview(c.Servers, s.Name, cd.Name, names)
-	auth.Auth, ds = cfg.compileAuth(m, lateCtx)
-	diags = append(diags, ds...)
+	lateCtx.Variables = placeholderEnvVariables(c.Servers, keyNames, s.Name, cd.Name, names, true)
+	preview := cfg.lazyPreview(c.Servers, keyNames, s.Name, cd.Name, names)
+	for i, ms := range servers {
+		diags = append(diags, cfg.compileServerLate(ms, c.Servers[i], lateCtx)...)
+	}
 	for _, a := range m.assertions {
 		spec, ds := cfg.compileAssertion(a, lateCtx, preview)
 		diags = append(diags, ds...)
@@ -241,44 +271,6 @@ const (
 	mcpServerName  = "mcp"
 )
 
-func (cfg *Config) compileAuth(m *merged, lateCtx *hcl.EvalContext) (*engine.AuthServerSpec, hcl.Diagnostics) {
-	var diags hcl.Diagnostics
-	st := &engine.AuthServerSpec{}
-	a := &m.auth
-	readAttr(&diags, a.GrantTypesSupported, cfg.ctx, evalStringList, &st.GrantTypesSupported)
-	readAttr(&diags, a.Registration, cfg.ctx, evalBool, &st.Registration)
-	readAttr(&diags, a.ScopesSupported, cfg.ctx, evalStringList, &st.ScopesSupported)
-	readAttr(&diags, a.Leeway, cfg.ctx, evalDuration, &st.Leeway)
-	readAttr(&diags, a.TokenTTL, cfg.ctx, evalPositiveDuration, &st.TokenTTL)
-	verify := true
-	readAttr(&diags, a.VerifyAssertion, cfg.ctx, evalBool, &verify)
-	st.SkipVerification = !verify
-	if at := a.SeenJTIs; at != nil {
-		diags = append(diags, checkLate(at.Expr, lateCtx, "a list of strings", cty.List(cty.String))...)
-		st.SeenJTIs = &lateValue{cfg: cfg, expr: at.Expr}
-	}
-	ruleCtx := lateCtx.NewChild()
-	ruleCtx.Variables = placeholderRuleVariables()
-	for _, r := range m.rules {
-		rule := engine.Rule{Name: r.Name, Error: "invalid_grant"}
-		if at := r.Attrs.Error; readAttr(&diags, at, cfg.ctx, evalString, &rule.Error) && !validErrorCode(rule.Error) {
-			diags = append(diags, invalidValue(at, "Invalid OAuth error code",
-				fmt.Sprintf("An error code is a word of letters, digits and '_' such as \"invalid_grant\" (RFC 6749 §5.2); %q is not.", rule.Error)))
-		}
-		readAttr(&diags, r.Attrs.ErrorDescription, cfg.ctx, evalString, &rule.ErrorDescription)
-		if at := r.Attrs.Status; readAttr(&diags, at, cfg.ctx, evalInt, &rule.Status) && (rule.Status < 400 || rule.Status > 599) {
-			diags = append(diags, invalidValue(at, "Invalid HTTP status",
-				fmt.Sprintf("A rejection answers with a 4xx or 5xx status; %d is not one.", rule.Status)))
-		}
-		if at := r.Attrs.When; at != nil {
-			diags = append(diags, checkLate(at.Expr, ruleCtx, "a bool", cty.Bool)...)
-			rule.When = &predicate{cfg: cfg, expr: at.Expr}
-		}
-		st.Rules = append(st.Rules, rule)
-	}
-	return st, diags
-}
-
 func validErrorCode(s string) bool {
 	if s == "" {
 		return false
@@ -289,17 +281,6 @@ func validErrorCode(s string) bool {
 		}
 	}
 	return true
-}
-
-func (cfg *Config) compileMCP(m *merged) (*engine.Server, hcl.Diagnostics) {
-	var diags hcl.Diagnostics
-	st := &engine.MCPServerSpec{}
-	if a := m.mcp.Path; readAttr(&diags, a, cfg.ctx, evalString, &st.Path) && !strings.HasPrefix(st.Path, "/") {
-		diags = append(diags, invalidValue(a, "Invalid path", fmt.Sprintf("The MCP endpoint path must start with \"/\"; %q does not.", st.Path)))
-	}
-	readAttr(&diags, m.mcp.ScopesSupported, cfg.ctx, evalStringList, &st.ScopesSupported)
-	readAttr(&diags, m.mcp.ChallengeScope, cfg.ctx, evalString, &st.ChallengeScope)
-	return &engine.Server{Name: mcpServerName, Kind: engine.MCPServer, MCP: st}, diags
 }
 
 func (cfg *Config) compileAssertion(a *AssertionDef, lateCtx *hcl.EvalContext, preview func() *hcl.EvalContext) (*engine.AssertionSpec, hcl.Diagnostics) {
@@ -337,6 +318,8 @@ func (cfg *Config) compileAssertion(a *AssertionDef, lateCtx *hcl.EvalContext, p
 			diags = append(diags, ds...)
 		}
 	}
+	readAttr(&diags, a.Attrs.Key, cfg.ctx, evalString, &spec.Key)
+	readAttr(&diags, a.Attrs.Typ, cfg.ctx, evalString, &spec.Typ)
 	spec.Claims = &claimsFunc{cfg: cfg, def: a, preview: preview}
 	return spec, diags
 }

@@ -77,11 +77,36 @@ type CaseDef struct {
 // CaseBody holds what scenario and case bodies have in common.
 type CaseBody struct {
 	Attrs      CaseAttrs
+	Servers    []*ServerDef
+	Keys       []*KeyDef
 	AuthServer *AuthServerDef
 	MCPServer  *MCPServerDef
 	Assertions []*AssertionDef
 	Checks     []*CheckDef
 	CheckSets  []ref
+}
+
+// ServerDef is a server block.
+type ServerDef struct {
+	Name      string
+	Attrs     ServerAttrs
+	Rejects   []*RuleDef
+	Rules     []*ResponseRuleDef
+	DeclRange hcl.Range
+}
+
+// ResponseRuleDef is a rule block.
+type ResponseRuleDef struct {
+	Name      string
+	Attrs     ResponseRuleAttrs
+	DeclRange hcl.Range
+}
+
+// KeyDef is a key block.
+type KeyDef struct {
+	Name      string
+	Attrs     KeyAttrs
+	DeclRange hcl.Range
 }
 
 // AuthServerDef is an auth_server block.
@@ -245,6 +270,22 @@ func mergeScenario(into, from *Scenario) hcl.Diagnostics {
 		} else {
 			mergeAttrsOnce(&ib.MCPServer.Attrs, &fb.MCPServer.Attrs, onConflict("mcp_server."))
 		}
+	}
+	for _, sd := range fb.Servers {
+		for _, prev := range ib.Servers {
+			if prev.Name == sd.Name {
+				diags = append(diags, duplicate("server", sd.Name, sd.DeclRange, prev.DeclRange))
+			}
+		}
+		ib.Servers = append(ib.Servers, sd)
+	}
+	for _, k := range fb.Keys {
+		for _, prev := range ib.Keys {
+			if prev.Name == k.Name {
+				diags = append(diags, duplicate("key", k.Name, k.DeclRange, prev.DeclRange))
+			}
+		}
+		ib.Keys = append(ib.Keys, k)
 	}
 	for _, a := range fb.Assertions {
 		for _, prev := range ib.Assertions {
@@ -422,8 +463,32 @@ func (cfg *Config) decodeCaseBody(content *hcl.BodyContent) (*CaseBody, hcl.Diag
 		return false
 	}
 	seenAssertion := map[string]hcl.Range{}
+	seenServer := map[string]hcl.Range{}
+	seenKey := map[string]hcl.Range{}
 	for _, b := range content.Blocks {
 		switch b.Type {
+		case "server":
+			diags = append(diags, checkName("server", b.Labels[0], b.LabelRanges[0])...)
+			if prev, dup := seenServer[b.Labels[0]]; dup {
+				diags = append(diags, duplicate("server", b.Labels[0], b.LabelRanges[0], prev))
+				continue
+			}
+			seenServer[b.Labels[0]] = b.DefRange
+			sd, ds := decodeServer(b)
+			diags = append(diags, ds...)
+			body.Servers = append(body.Servers, sd)
+		case "key":
+			diags = append(diags, checkName("key", b.Labels[0], b.LabelRanges[0])...)
+			if prev, dup := seenKey[b.Labels[0]]; dup {
+				diags = append(diags, duplicate("key", b.Labels[0], b.LabelRanges[0], prev))
+				continue
+			}
+			seenKey[b.Labels[0]] = b.DefRange
+			c, ds := b.Body.Content(schemas["key"])
+			diags = append(diags, ds...)
+			kd := &KeyDef{Name: b.Labels[0], DeclRange: b.DefRange}
+			bindAttrs(c.Attributes, &kd.Attrs)
+			body.Keys = append(body.Keys, kd)
 		case "auth_server":
 			if !onlyOne(b, authAt) {
 				continue
@@ -475,6 +540,37 @@ func (cfg *Config) decodeCaseBody(content *hcl.BodyContent) (*CaseBody, hcl.Diag
 	diags = append(diags, ds...)
 	body.Checks = checks
 	return body, diags
+}
+
+// decodeServer decodes a server block with its reject and rule blocks.
+func decodeServer(b *hcl.Block) (*ServerDef, hcl.Diagnostics) {
+	c, diags := b.Body.Content(schemas["server"])
+	sd := &ServerDef{Name: b.Labels[0], DeclRange: b.DefRange}
+	bindAttrs(c.Attributes, &sd.Attrs)
+	seen := map[string]hcl.Range{}
+	for _, rb := range c.Blocks {
+		kind := "reject rule"
+		if rb.Type == "rule" {
+			kind = "rule"
+		}
+		if prev, dup := seen[rb.Labels[0]]; dup {
+			diags = append(diags, duplicate(kind, rb.Labels[0], rb.LabelRanges[0], prev))
+			continue
+		}
+		seen[rb.Labels[0]] = rb.DefRange
+		rc, ds := rb.Body.Content(schemas[rb.Type])
+		diags = append(diags, ds...)
+		if rb.Type == "reject" {
+			rd := &RuleDef{Name: rb.Labels[0], DeclRange: rb.DefRange}
+			bindAttrs(rc.Attributes, &rd.Attrs)
+			sd.Rejects = append(sd.Rejects, rd)
+			continue
+		}
+		rd := &ResponseRuleDef{Name: rb.Labels[0], DeclRange: rb.DefRange}
+		bindAttrs(rc.Attributes, &rd.Attrs)
+		sd.Rules = append(sd.Rules, rd)
+	}
+	return sd, diags
 }
 
 // checkReferences resolves verifies and checks references and fills in

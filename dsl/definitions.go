@@ -45,6 +45,7 @@ type CaseAttrs struct {
 	FailFast    *hcl.Attribute `hcl:"fail_fast,optional"`
 	Context     *hcl.Attribute `hcl:"context,optional"` // late: over the servers and assertions
 	Checks      *hcl.Attribute `hcl:"checks,optional"`
+	Target      *hcl.Attribute `hcl:"target,optional"`
 }
 
 // ScenarioAttrs are the attributes only a scenario block has.
@@ -79,6 +80,55 @@ type MCPServerAttrs struct {
 	ChallengeScope  *hcl.Attribute `hcl:"challenge_scope,optional"`
 }
 
+// KeyAttrs are the attributes of a key block.
+type KeyAttrs struct {
+	Alg *hcl.Attribute `hcl:"alg,optional"`
+}
+
+// ServerAttrs are the attributes of a server block. Which apply depends on
+// its kind; Compile reports the others.
+type ServerAttrs struct {
+	Kind *hcl.Attribute `hcl:"kind"`
+	// Authorization servers and identity providers.
+	IssuerPath               *hcl.Attribute `hcl:"issuer_path,optional"`
+	MetadataAt               *hcl.Attribute `hcl:"metadata_at,optional"`
+	Metadata                 *hcl.Attribute `hcl:"metadata,optional"` // late: over the servers started before
+	GrantTypesSupported      *hcl.Attribute `hcl:"grant_types_supported,optional"`
+	Registration             *hcl.Attribute `hcl:"registration,optional"`
+	ScopesSupported          *hcl.Attribute `hcl:"scopes_supported,optional"`
+	Leeway                   *hcl.Attribute `hcl:"leeway,optional"`
+	TokenTTL                 *hcl.Attribute `hcl:"token_ttl,optional"`
+	VerifyAssertion          *hcl.Attribute `hcl:"verify_assertion,optional"`
+	SeenJTIs                 *hcl.Attribute `hcl:"seen_jtis,optional"` // late: over the assertions
+	TokenEndpointAuthMethods *hcl.Attribute `hcl:"token_endpoint_auth_methods,optional"`
+	Clients                  *hcl.Attribute `hcl:"clients,optional"`
+	RefreshTokens            *hcl.Attribute `hcl:"refresh_tokens,optional"`
+	TrustedKeys              *hcl.Attribute `hcl:"trusted_keys,optional"`
+	SigningKey               *hcl.Attribute `hcl:"signing_key,optional"`
+	// MCP servers.
+	Path                        *hcl.Attribute `hcl:"path,optional"`
+	ChallengeScope              *hcl.Attribute `hcl:"challenge_scope,optional"`
+	AuthorizationServers        *hcl.Attribute `hcl:"authorization_servers,optional"`
+	EnforceExpiry               *hcl.Attribute `hcl:"enforce_expiry,optional"`
+	RequiredScopes              *hcl.Attribute `hcl:"required_scopes,optional"`
+	MethodScopes                *hcl.Attribute `hcl:"method_scopes,optional"`
+	OpenMethods                 *hcl.Attribute `hcl:"open_methods,optional"`
+	ResourceMetadataAt          *hcl.Attribute `hcl:"resource_metadata_at,optional"`
+	ResourceMetadata            *hcl.Attribute `hcl:"resource_metadata,optional"` // late: over the servers started before
+	ResourceMetadataInChallenge *hcl.Attribute `hcl:"resource_metadata_in_challenge,optional"`
+}
+
+// ResponseRuleAttrs are the attributes of a rule block.
+type ResponseRuleAttrs struct {
+	Endpoint         *hcl.Attribute `hcl:"endpoint"`
+	When             *hcl.Attribute `hcl:"when,optional"` // late: over the request
+	Status           *hcl.Attribute `hcl:"status,optional"`
+	Error            *hcl.Attribute `hcl:"error,optional"`
+	ErrorDescription *hcl.Attribute `hcl:"error_description,optional"`
+	Headers          *hcl.Attribute `hcl:"headers,optional"` // late: over the request
+	Body             *hcl.Attribute `hcl:"body,optional"`    // late: over the request
+}
+
 // AssertionAttrs are the attributes of an assertion block.
 type AssertionAttrs struct {
 	Issuer    *hcl.Attribute `hcl:"issuer,optional"`   // late
@@ -90,6 +140,8 @@ type AssertionAttrs struct {
 	JTI       *hcl.Attribute `hcl:"jti,optional"`    // late
 	Claims    *hcl.Attribute `hcl:"claims,optional"` // late
 	Alg       *hcl.Attribute `hcl:"alg,optional"`
+	Key       *hcl.Attribute `hcl:"key,optional"`
+	Typ       *hcl.Attribute `hcl:"typ,optional"`
 }
 
 // blockHeaders lists, for each block type that holds blocks, the blocks it
@@ -106,11 +158,17 @@ var blockHeaders = map[string][]hcl.BlockHeaderSchema{
 	"auth_server": {
 		{Type: "reject", LabelNames: []string{"name"}},
 	},
+	"server": {
+		{Type: "reject", LabelNames: []string{"name"}},
+		{Type: "rule", LabelNames: []string{"name"}},
+	},
 }
 
 var checkBlock = hcl.BlockHeaderSchema{Type: "check", LabelNames: []string{"id"}}
 
 var caseBlocks = []hcl.BlockHeaderSchema{
+	{Type: "server", LabelNames: []string{"name"}},
+	{Type: "key", LabelNames: []string{"name"}},
 	{Type: "auth_server"},
 	{Type: "mcp_server"},
 	{Type: "assertion", LabelNames: []string{"name"}},
@@ -129,6 +187,9 @@ var attrsOf = map[string][]any{
 	"reject":      {&RuleAttrs{}},
 	"mcp_server":  {&MCPServerAttrs{}},
 	"assertion":   {&AssertionAttrs{}},
+	"server":      {&ServerAttrs{}},
+	"rule":        {&ResponseRuleAttrs{}},
+	"key":         {&KeyAttrs{}},
 }
 
 // schemas are the body schemas of every block type, derived once.
@@ -225,4 +286,19 @@ func setAttrs(v any) map[string]*hcl.Attribute {
 		}
 	}
 	return out
+}
+
+// copyAttrs sets each field of dst whose tag names an attribute that src
+// sets: the legacy auth_server and mcp_server blocks are read as server
+// blocks this way.
+func copyAttrs(dst, src any) {
+	byName := setAttrs(src)
+	dv := reflect.ValueOf(dst).Elem()
+	rt := dv.Type()
+	for i := 0; i < rt.NumField(); i++ {
+		name, _, _ := strings.Cut(rt.Field(i).Tag.Get("hcl"), ",")
+		if a := byName[name]; a != nil {
+			dv.Field(i).Set(reflect.ValueOf(a))
+		}
+	}
 }

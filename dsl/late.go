@@ -183,10 +183,10 @@ func (f *claimsFunc) Preview() map[string]string {
 // placeholder ports, assertions by name), built on first use: compiling
 // does not need it, and building it for every case and assertion was a
 // large part of compiling big files.
-func (cfg *Config) lazyPreview(servers []*engine.Server, scenario, caseName string, names []string) func() *hcl.EvalContext {
+func (cfg *Config) lazyPreview(servers []*engine.Server, keys []string, scenario, caseName string, names []string) func() *hcl.EvalContext {
 	return sync.OnceValue(func() *hcl.EvalContext {
 		ctx := cfg.ctx.NewChild()
-		ctx.Variables = placeholderEnvVariables(servers, scenario, caseName, names, false)
+		ctx.Variables = placeholderEnvVariables(servers, keys, scenario, caseName, names, false)
 		return ctx
 	})
 }
@@ -268,11 +268,11 @@ type predicate struct {
 	expr hcl.Expression
 }
 
-func (p *predicate) Match(env *engine.Env, req *record.TokenRequest, claims map[string]any) (bool, error) {
+func (p *predicate) Match(env *engine.Env, in *record.Incoming) (bool, error) {
 	ctx := p.cfg.ctx.NewChild()
 	ctx.Variables = envVariables(env)
 	ctx = ctx.NewChild()
-	ctx.Variables = ruleVariables(req, claims)
+	ctx.Variables = ruleVariables(in)
 	v, diags := p.expr.Value(ctx)
 	if diags.HasErrors() {
 		return false, diagsError(diags)
@@ -306,4 +306,39 @@ func diagsError(diags hcl.Diagnostics) error {
 		parts = append(parts, s)
 	}
 	return fmt.Errorf("%s", strings.Join(parts, "; "))
+}
+
+// replyValue computes the late headers and body of a rule's answer.
+type replyValue struct {
+	cfg           *Config
+	headers, body *hcl.Attribute
+}
+
+func (r *replyValue) Reply(env *engine.Env, in *record.Incoming) (map[string]string, string, error) {
+	ctx := r.cfg.ctx.NewChild()
+	ctx.Variables = envVariables(env)
+	ctx = ctx.NewChild()
+	ctx.Variables = ruleVariables(in)
+	var diags hcl.Diagnostics
+	var headers map[string]string
+	var body string
+	if r.headers != nil {
+		var obj map[string]any
+		readAttr(&diags, r.headers, ctx, evalObject, &obj)
+		for k, v := range obj {
+			s, ok := v.(string)
+			if !ok {
+				return nil, "", fmt.Errorf("%s: header %s must be a string", r.headers.Expr.Range(), k)
+			}
+			if headers == nil {
+				headers = map[string]string{}
+			}
+			headers[k] = s
+		}
+	}
+	readAttr(&diags, r.body, ctx, evalString, &body)
+	if diags.HasErrors() {
+		return nil, "", diagsError(diags)
+	}
+	return headers, body, nil
 }

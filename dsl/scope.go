@@ -74,8 +74,16 @@ func envVariables(env *engine.Env) map[string]cty.Value {
 			"token": cty.StringVal(a.Token), "claims": claims,
 		})
 	}
+	keys := map[string]cty.Value{}
+	for name, k := range env.Keys {
+		keys[name] = cty.ObjectVal(map[string]cty.Value{
+			"name": cty.StringVal(k.Name), "alg": cty.StringVal(k.Alg), "kid": cty.StringVal(k.KID),
+			"public_jwk": cty.StringVal(k.PublicJWK), "private_key_pem": cty.StringVal(k.PrivateKeyPEM),
+		})
+	}
 	vars := serverVariables(servers)
 	vars["assertion"] = cty.ObjectVal(assertions)
+	vars["key"] = cty.ObjectVal(keys)
 	vars["scenario"] = cty.StringVal(env.Scenario)
 	vars["case"] = cty.StringVal(env.Case)
 	if env.Context != nil {
@@ -103,7 +111,7 @@ func serverVariables(servers map[string]cty.Value) map[string]cty.Value {
 // before a run: server URLs on placeholder origins (or unknown, when
 // unknownURLs is set), and each declared assertion with an unknown token
 // and claims.
-func placeholderEnvVariables(servers []*engine.Server, scenario, caseName string, assertionNames []string, unknownURLs bool) map[string]cty.Value {
+func placeholderEnvVariables(servers []*engine.Server, keyNames []string, scenario, caseName string, assertionNames []string, unknownURLs bool) map[string]cty.Value {
 	sv := map[string]cty.Value{}
 	for _, s := range servers {
 		urls := map[string]cty.Value{}
@@ -126,43 +134,86 @@ func placeholderEnvVariables(servers []*engine.Server, scenario, caseName string
 			"token": token, "claims": cty.DynamicVal,
 		})
 	}
+	keys := map[string]cty.Value{}
+	for _, n := range keyNames {
+		k := map[string]cty.Value{"name": cty.StringVal(n)}
+		for _, f := range keyFields {
+			k[f] = cty.UnknownVal(cty.String)
+			if !unknownURLs {
+				k[f] = cty.StringVal("<" + f + " of key " + n + ">")
+			}
+		}
+		keys[n] = cty.ObjectVal(k)
+	}
 	vars := serverVariables(sv)
 	vars["assertion"] = cty.ObjectVal(assertions)
+	vars["key"] = cty.ObjectVal(keys)
 	vars["scenario"] = cty.StringVal(scenario)
 	vars["case"] = cty.StringVal(caseName)
 	return vars
 }
 
-// ruleVariables exposes a token request to a reject rule's condition.
-func ruleVariables(req *record.TokenRequest, claims map[string]any) map[string]cty.Value {
-	r := tokenRequestJSON(req)
-	rv, err := jsonToCty(r)
+// keyFields are the fields of key.<name> besides name.
+var keyFields = []string{"alg", "kid", "public_jwk", "private_key_pem"}
+
+// ruleVariables exposes a request being answered to a rule's condition
+// (and to its late reply): request (at a token endpoint, the fields of a
+// token_requests element; elsewhere those of a requests element with
+// headers, body and form), form, claims and jwt_header (of the assertion,
+// at a token endpoint), mcp (at an MCP endpoint, the fields of an
+// mcp_requests element), token (what the bearer token was issued as, or
+// null), attempt and previous (the server's earlier requests).
+func ruleVariables(in *record.Incoming) map[string]cty.Value {
+	var r map[string]any
+	switch {
+	case in.Token != nil:
+		r = tokenRequestJSON(in.Token)
+	default:
+		r = requestJSON(&in.Request)
+		r["headers"] = lowerHeaders(in.Header)
+		r["body"] = in.Body
+		r["form"] = firstValues(in.Form)
+	}
+	vars := map[string]cty.Value{
+		"request":    toCty(r),
+		"form":       toCty(firstValues(in.Form)),
+		"claims":     cty.EmptyObjectVal,
+		"jwt_header": cty.EmptyObjectVal,
+		"attempt":    cty.NumberIntVal(int64(in.Attempt)),
+		"mcp":        cty.NullVal(cty.DynamicPseudoType),
+		"token":      cty.NullVal(cty.DynamicPseudoType),
+	}
+	if in.Token != nil && in.Token.Form == nil {
+		vars["form"] = cty.EmptyObjectVal
+	}
+	if in.Claims != nil {
+		vars["claims"] = toCty(in.Claims)
+	}
+	if in.Token != nil && in.Token.AssertionHeader != nil {
+		vars["jwt_header"] = toCty(in.Token.AssertionHeader)
+	}
+	if in.MCP != nil {
+		vars["mcp"] = toCty(mcpRequestJSON(in.MCP, -1))
+	}
+	if in.BearerInfo != nil {
+		vars["token"] = toCty(issuedJSON(in.BearerInfo))
+	}
+	prev := make([]any, len(in.Previous))
+	for i := range in.Previous {
+		prev[i] = requestJSON(&in.Previous[i])
+	}
+	vars["previous"] = toCty(prev)
+	return vars
+}
+
+// toCty converts a JSON-shaped value, or gives an unknown value of any
+// type when it cannot (which a condition then reports).
+func toCty(v any) cty.Value {
+	cv, err := jsonToCty(v)
 	if err != nil {
-		rv = cty.DynamicVal
+		return cty.DynamicVal
 	}
-	cv := cty.EmptyObjectVal
-	if claims != nil {
-		if v, err := jsonToCty(claims); err == nil {
-			cv = v
-		}
-	}
-	hv := cty.EmptyObjectVal
-	if req.AssertionHeader != nil {
-		if v, err := jsonToCty(req.AssertionHeader); err == nil {
-			hv = v
-		}
-	}
-	form := cty.EmptyObjectVal
-	if rv.Type().IsObjectType() && rv.Type().HasAttribute("form") {
-		form = rv.GetAttr("form")
-	}
-	return map[string]cty.Value{
-		"request":    rv,
-		"form":       form,
-		"claims":     cv,
-		"jwt_header": hv,
-		"attempt":    cty.NumberIntVal(int64(req.Seq)),
-	}
+	return cv
 }
 
 // placeholderRuleVariables are ruleVariables with unknown values, for
@@ -171,13 +222,52 @@ func placeholderRuleVariables() map[string]cty.Value {
 	return map[string]cty.Value{
 		"request": cty.DynamicVal, "form": cty.DynamicVal, "claims": cty.DynamicVal,
 		"jwt_header": cty.DynamicVal, "attempt": cty.UnknownVal(cty.Number),
+		"mcp": cty.DynamicVal, "token": cty.DynamicVal, "previous": cty.DynamicVal,
+	}
+}
+
+// requestJSON is the generic record of a request, as checks and rules see it.
+func requestJSON(r *record.Request) map[string]any {
+	return map[string]any{
+		"server": r.Server, "endpoint": r.Endpoint, "method": r.Method, "path": r.Path,
+		"query": firstValues(r.Query), "status": r.Status, "at_ms": ms(r.At), "rule": r.Rule,
+	}
+}
+
+// mcpRequestJSON is an MCP request as checks and rules see it; firstToken
+// is when the first token was issued (negative when none was or unknown).
+func mcpRequestJSON(m *record.MCPRequest, firstToken time.Duration) map[string]any {
+	methods := m.RPCMethods
+	if methods == nil {
+		methods = []string{}
+	}
+	return map[string]any{
+		"server": m.Server, "seq": m.Seq, "at_ms": ms(m.At), "http_method": m.HTTPMethod, "path": m.Path,
+		"method": m.RPCMethod, "methods": methods, "has_bearer": m.HasBearer,
+		"bearer": m.Bearer, "auth_scheme": m.AuthScheme, "issued_token": m.IssuedToken,
+		"token_issuer": m.TokenIssuer, "token_expired": m.TokenExpired,
+		"query_token": m.QueryToken, "protocol_version": m.ProtocolVersion, "status": m.Status,
+		"after_token": firstToken >= 0 && m.At > firstToken,
+	}
+}
+
+// issuedJSON is an issued token as checks and rules see it.
+func issuedJSON(t *record.IssuedToken) map[string]any {
+	var exp any
+	if !t.ExpiresAt.IsZero() {
+		exp = t.ExpiresAt.Unix()
+	}
+	return map[string]any{
+		"server": t.Server, "token": t.Token, "refresh": t.Refresh, "grant": t.Grant,
+		"client_id": t.ClientID, "scope": t.Scope, "issued_at": t.IssuedAt.Unix(), "expires_at": exp,
+		"revoked": t.Revoked,
 	}
 }
 
 // ObservationVariables are the names check conditions can use beyond the
 // env and static ones; see docs/dsl.md for their fields.
 var ObservationVariables = []string{
-	"token_requests", "requests", "mcp_requests", "client", "issued_tokens",
+	"token_requests", "requests", "mcp_requests", "client", "issued_tokens", "issued",
 	"token_request_count", "request_count", "mcp_request_count",
 	"first_error_ms", "first_token_ms", "context",
 }
@@ -223,6 +313,7 @@ func tokenRequestJSON(tr *record.TokenRequest) map[string]any {
 		rep = []string{}
 	}
 	return map[string]any{
+		"server":           tr.Server,
 		"seq":              tr.Seq,
 		"at_ms":            ms(tr.At),
 		"method":           tr.Method,
@@ -238,14 +329,21 @@ func tokenRequestJSON(tr *record.TokenRequest) map[string]any {
 		"repeated_keys":    rep,
 		"claims":           tr.Claims,
 		"assertion_header": tr.AssertionHeader,
+		"client_auth": map[string]any{
+			"method": tr.ClientAuth.Method, "client_id": tr.ClientAuth.ClientID,
+			"verified": tr.ClientAuth.Verified, "failure": tr.ClientAuth.Failure,
+		},
 		"response": map[string]any{
-			"status":              tr.Response.Status,
-			"error":               tr.Response.Error,
-			"error_description":   tr.Response.ErrorDescription,
-			"rule":                tr.Response.Rule,
-			"reason":              tr.Response.Reason,
-			"access_token_issued": tr.Response.AccessToken != "",
-			"scope":               tr.Response.Scope,
+			"status":               tr.Response.Status,
+			"error":                tr.Response.Error,
+			"error_description":    tr.Response.ErrorDescription,
+			"rule":                 tr.Response.Rule,
+			"reason":               tr.Response.Reason,
+			"access_token_issued":  tr.Response.AccessToken != "",
+			"refresh_token_issued": tr.Response.RefreshToken != "",
+			"issued_token_type":    tr.Response.IssuedTokenType,
+			"expires_in":           tr.Response.ExpiresIn,
+			"scope":                tr.Response.Scope,
 		},
 	}
 }
@@ -258,25 +356,16 @@ func observationVariables(o *engine.Observations) (map[string]cty.Value, error) 
 		trs[i] = tokenRequestJSON(&o.TokenRequests[i])
 	}
 	reqs := make([]any, len(o.Requests))
-	for i, r := range o.Requests {
-		reqs[i] = map[string]any{
-			"server": r.Server, "method": r.Method, "path": r.Path,
-			"query": firstValues(r.Query), "status": r.Status, "at_ms": ms(r.At),
-		}
+	for i := range o.Requests {
+		reqs[i] = requestJSON(&o.Requests[i])
 	}
 	mcps := make([]any, len(o.MCPRequests))
-	for i, m := range o.MCPRequests {
-		methods := m.RPCMethods
-		if methods == nil {
-			methods = []string{}
-		}
-		mcps[i] = map[string]any{
-			"seq": m.Seq, "at_ms": ms(m.At), "http_method": m.HTTPMethod, "path": m.Path,
-			"method": m.RPCMethod, "methods": methods, "has_bearer": m.HasBearer,
-			"bearer": m.Bearer, "auth_scheme": m.AuthScheme, "issued_token": m.IssuedToken,
-			"query_token": m.QueryToken, "protocol_version": m.ProtocolVersion, "status": m.Status,
-			"after_token": o.FirstTokenIssued >= 0 && m.At > o.FirstTokenIssued,
-		}
+	for i := range o.MCPRequests {
+		mcps[i] = mcpRequestJSON(&o.MCPRequests[i], o.FirstTokenIssued)
+	}
+	issuedAll := make([]any, len(o.Issued))
+	for i := range o.Issued {
+		issuedAll[i] = issuedJSON(&o.Issued[i])
 	}
 	c := o.Client
 	client := map[string]any{
@@ -295,7 +384,7 @@ func observationVariables(o *engine.Observations) (map[string]cty.Value, error) 
 		issued = []string{}
 	}
 	raw := map[string]any{
-		"token_requests": trs, "requests": reqs, "mcp_requests": mcps, "client": client,
+		"token_requests": trs, "requests": reqs, "mcp_requests": mcps, "client": client, "issued": issuedAll,
 		"token_request_count": o.TokenRequestCount, "request_count": o.RequestCount,
 		"mcp_request_count": o.MCPRequestCount,
 		"first_error_ms":    msOrNil(o.FirstError), "first_token_ms": msOrNil(o.FirstTokenIssued),

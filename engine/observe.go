@@ -14,6 +14,8 @@ type Env struct {
 	Case     string
 	// Servers are the started servers, in start order.
 	Servers []ServerInfo
+	// Keys are the case's named keys, by name.
+	Keys map[string]*KeyInfo
 	// Assertions holds each minted assertion by name, in mint order.
 	Assertions     map[string]*Assertion
 	AssertionOrder []string
@@ -28,6 +30,18 @@ type ServerInfo struct {
 	Name string            `json:"name"`
 	Kind ServerKind        `json:"kind"`
 	URLs map[string]string `json:"urls"`
+}
+
+// KeyInfo is a named key of a case as expressions see it.
+type KeyInfo struct {
+	Name string `json:"name"`
+	Alg  string `json:"alg"`
+	KID  string `json:"kid"`
+	// PublicJWK is the public key as a JWK (JSON text).
+	PublicJWK string `json:"public_jwk"`
+	// PrivateKeyPEM is the private key as PKCS #8 PEM, for a context that
+	// hands the client its signing key.
+	PrivateKeyPEM string `json:"private_key_pem"`
 }
 
 // Server returns the started server called name, or nil.
@@ -73,6 +87,9 @@ type Observations struct {
 	// IssuedTokens are the access tokens the authorization servers issued,
 	// in the order of the successful token requests.
 	IssuedTokens []string
+	// Issued is every token the servers issued (access and refresh tokens,
+	// ID-JAGs), with what it was issued for, in issue order.
+	Issued []record.IssuedToken
 	// FirstTokenIssued is when the first access token was issued, or -1.
 	FirstTokenIssued time.Duration
 	// FirstError is when the authorization server first answered with an

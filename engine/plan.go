@@ -89,6 +89,8 @@ type Case struct {
 	// exit.
 	Timeout  time.Duration
 	FailFast time.Duration
+	// Keys are generated for the case before anything else.
+	Keys []KeySpec
 	// Servers are the stub servers of the case, by unique name.
 	Servers []*Server
 	// Assertions are the workload JWTs the harness mints with the case's
@@ -124,15 +126,66 @@ const (
 	// MCPServer is an MCP server that is also an OAuth protected resource
 	// (RFC 9728 metadata, RFC 6750 bearer challenges).
 	MCPServer ServerKind = "mcp_server"
+	// IdentityProvider is an enterprise identity provider: an
+	// authorization server whose token endpoint is an RFC 8693 token
+	// exchange issuing ID-JAGs (SEP-990).
+	IdentityProvider ServerKind = "identity_provider"
 )
 
-// Server is a plain description of one stub server of a case. Exactly the
-// field that matches Kind is set.
+// IsAuthorizationServer reports whether servers of kind k issue tokens
+// (authorization servers and identity providers).
+func (k ServerKind) IsAuthorizationServer() bool {
+	return k == AuthorizationServer || k == IdentityProvider
+}
+
+// Server is a plain description of one stub server of a case. Auth is set
+// for authorization servers and identity providers, MCP for MCP servers.
 type Server struct {
 	Name string
 	Kind ServerKind
 	Auth *AuthServerSpec
 	MCP  *MCPServerSpec
+	// Rules answer requests to the server's endpoints before their
+	// built-in behaviour, in order.
+	Rules []ResponseRule
+}
+
+// ResponseRule answers the requests to one endpoint of a server that its
+// condition matches, in place of the endpoint's built-in behaviour.
+type ResponseRule struct {
+	Name string
+	// Endpoint is the kind of endpoint (record.Endpoint*).
+	Endpoint string
+	// When decides; nil matches every request.
+	When Condition
+	// Status, Error and ErrorDescription are the answer; Status zero means
+	// the server's default for Error (400, 401 for invalid_client …).
+	Status           int
+	Error            string
+	ErrorDescription string
+	// Extra, if set, computes the headers and the body of the answer when
+	// the rule matches.
+	Extra ReplyFunc
+}
+
+// Condition decides whether a rule answers a request.
+type Condition interface {
+	// Match reports whether the rule answers in.
+	Match(env *Env, in *record.Incoming) (bool, error)
+	// String is the condition's source text, for plans and reports.
+	String() string
+}
+
+// ReplyFunc computes the parts of a rule's answer known only when it
+// answers.
+type ReplyFunc interface {
+	Reply(env *Env, in *record.Incoming) (headers map[string]string, body string, err error)
+}
+
+// KeySpec is a named key the harness generates for a case.
+type KeySpec struct {
+	Name string
+	Alg  string
 }
 
 // AuthServerSpec describes a stub authorization server. Zero fields take the
@@ -151,6 +204,37 @@ type AuthServerSpec struct {
 	// SeenJTIs, if set, computes jti values the server treats as already
 	// used; it is evaluated once the assertions are minted.
 	SeenJTIs ValueFunc
+	// IssuerPath is the path of the issuer on the server's origin.
+	IssuerPath string
+	// MetadataAt lists where the metadata is served (see authserver);
+	// nil means the server's default, empty means none.
+	MetadataAt []string
+	// MetadataFields, if set, computes fields merged into the metadata
+	// (null removes one) when the server starts.
+	MetadataFields ValueFunc
+	// TokenEndpointAuthMethods are the client authentication methods the
+	// token endpoint accepts; empty means no client authentication.
+	TokenEndpointAuthMethods []string
+	// Clients are registered with the server.
+	Clients []RegisteredClient
+	// IssueRefreshTokens issues refresh tokens with access tokens.
+	IssueRefreshTokens bool
+	// TrustedKeys names the case keys whose signatures the server trusts
+	// for assertions and subject tokens; empty means the keys the case's
+	// assertions are minted with.
+	TrustedKeys []string
+	// SigningKey names the case key an identity provider signs ID-JAGs
+	// with.
+	SigningKey string
+}
+
+// RegisteredClient is a client registered with an authorization server.
+type RegisteredClient struct {
+	ID     string
+	Secret string
+	// Key names the case key whose public part verifies the client's
+	// private_key_jwt assertions.
+	Key string
 }
 
 // Rule is a scenario's reason to answer a token request with an error.
@@ -162,14 +246,10 @@ type Rule struct {
 	Status           int
 }
 
-// Predicate decides whether a rule applies to a token request.
-type Predicate interface {
-	// Match reports whether the rule applies to req, whose assertion
-	// decoded to claims (nil when none could be decoded).
-	Match(env *Env, req *record.TokenRequest, claims map[string]any) (bool, error)
-	// String is the condition's source text, for plans and reports.
-	String() string
-}
+// Predicate decides whether a rule applies to a token request: Match
+// gets the request as in.Token and the assertion's verified claims as
+// in.Claims.
+type Predicate = Condition
 
 // MCPServerSpec describes a stub MCP server.
 type MCPServerSpec struct {
@@ -181,12 +261,33 @@ type MCPServerSpec struct {
 	// protected resource metadata lists and whose tokens it accepts; empty
 	// means every authorization server of the case.
 	AuthorizationServers []string
+	// EnforceExpiry answers an expired token 401 invalid_token.
+	EnforceExpiry bool
+	// RequiredScopes must be granted to every token; MethodScopes add
+	// scopes per JSON-RPC method (a trailing "*" is a prefix).
+	RequiredScopes []string
+	MethodScopes   map[string][]string
+	// OpenMethods need no token.
+	OpenMethods []string
+	// PRMAt lists where the protected resource metadata is served ("path",
+	// "root" or an absolute path); nil means the default, empty none.
+	PRMAt []string
+	// PRMFields, if set, computes fields merged into the protected
+	// resource metadata (null removes one) when the server starts.
+	PRMFields ValueFunc
+	// OmitResourceMetadata leaves resource_metadata out of challenges.
+	OmitResourceMetadata bool
 }
 
-// AssertionSpec is one workload JWT signed with the case's key for Alg.
+// AssertionSpec is one JWT the harness signs: with the case's key for
+// Alg, or with the named Key.
 type AssertionSpec struct {
 	Name string
 	Alg  string
+	// Key names a case key to sign with instead; Typ, if set, is the JOSE
+	// header's typ.
+	Key string
+	Typ string
 	// Claims computes the claims once the servers' URLs are known.
 	Claims ClaimsFunc
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/wifdsl/wifdsl/record"
 	"github.com/wifdsl/wifdsl/stubs/authserver"
 	"github.com/wifdsl/wifdsl/stubs/mcpserver"
+	"github.com/wifdsl/wifdsl/stubs/rules"
 )
 
 // Options configure a run.
@@ -140,6 +141,12 @@ type runState struct {
 	errOnce sync.Once
 	errCh   chan time.Time
 	obs     *Observations
+	named   map[string]*jwt.Key // the case's named keys
+	// harnessErr is the first error of the scenario itself while the case
+	// runs; harnessCh is closed when it is set.
+	harnessOnce sync.Once
+	harnessErr  error
+	harnessCh   chan struct{}
 	// envMu guards env: the stub servers' handlers read it (rules) while
 	// later parts of the case still add to it.
 	envMu sync.RWMutex
@@ -154,6 +161,7 @@ func (st *runState) envSnapshot() *Env {
 	e.Assertions = maps.Clone(st.env.Assertions)
 	e.AssertionOrder = slices.Clone(st.env.AssertionOrder)
 	e.Context = maps.Clone(st.env.Context)
+	e.Keys = maps.Clone(st.env.Keys)
 	return &e
 }
 
@@ -171,11 +179,13 @@ func RunCase(ctx context.Context, c *Case, opts Options) *CaseResult {
 		now = time.Now
 	}
 	st := &runState{
-		c:     c,
-		opts:  opts,
-		env:   &Env{Scenario: c.Scenario, Case: c.Name, Assertions: map[string]*Assertion{}},
-		keys:  jwt.NewKeySet(),
-		auths: map[string]*authserver.Server{},
+		c:         c,
+		opts:      opts,
+		env:       &Env{Scenario: c.Scenario, Case: c.Name, Assertions: map[string]*Assertion{}, Keys: map[string]*KeyInfo{}},
+		named:     map[string]*jwt.Key{},
+		harnessCh: make(chan struct{}),
+		keys:      jwt.NewKeySet(),
+		auths:     map[string]*authserver.Server{},
 		// Buffered: the first error time is kept even if nobody waits yet.
 		errCh: make(chan time.Time, 1),
 		start: now(),
@@ -192,6 +202,7 @@ func RunCase(ctx context.Context, c *Case, opts Options) *CaseResult {
 		name string
 		run  func() error
 	}{
+		{"keys", st.makeKeys},
 		{"start-servers", st.startServers},
 		{"mint", st.mintAll},
 		{"mark-seen", st.markSeen},
@@ -205,17 +216,20 @@ func RunCase(ctx context.Context, c *Case, opts Options) *CaseResult {
 	}
 	st.closeServers()
 	st.collect()
+	if st.harnessErr != nil && cr.Error == "" {
+		cr.Error = "scenario error while the case ran: " + st.harnessErr.Error()
+	}
 	cr.Observations = st.obs
 	cr.Secrets = st.secrets()
 	if cr.Error == "" {
 		cr.Checks = evaluate(c.Checks, st.obs, now)
 	} else {
-		// The harness could not run the case: every check is a failure
-		// that names the broken part, never a silent pass.
+		// The harness could not run the case: it is an error of the case,
+		// not of the client, so no check is judged; each says why.
 		for _, ch := range c.Checks {
 			cr.Checks = append(cr.Checks, CheckResult{
 				ID: ch.ID, Name: ch.Name, Description: ch.Description, Level: ch.Level,
-				Status: StatusFailure, Timestamp: now(), SpecReferences: ch.SpecReferences,
+				Status: StatusSkipped, Timestamp: now(), SpecReferences: ch.SpecReferences,
 				ErrorMessage: "case could not run: " + cr.Error,
 			})
 		}
@@ -231,22 +245,46 @@ func (st *runState) now() time.Time {
 	return time.Now()
 }
 
-// startServers starts every server of the case: authorization servers
-// first, so that MCP servers can name them, each kind in declaration order.
+// makeKeys generates the case's named keys.
+func (st *runState) makeKeys() error {
+	for _, k := range st.c.Keys {
+		key, err := jwt.NewKey(k.Alg)
+		if err != nil {
+			return fmt.Errorf("key %q: %w", k.Name, err)
+		}
+		pemText, err := key.PrivateKeyPEM()
+		if err != nil {
+			return fmt.Errorf("key %q: %w", k.Name, err)
+		}
+		jwk, err := key.PublicJWK()
+		if err != nil {
+			return fmt.Errorf("key %q: %w", k.Name, err)
+		}
+		st.named[k.Name] = key
+		st.setEnv(func(e *Env) {
+			e.Keys[k.Name] = &KeyInfo{Name: k.Name, Alg: key.Alg(), KID: key.ID(), PublicJWK: jwk, PrivateKeyPEM: pemText}
+		})
+	}
+	return nil
+}
+
+// startServers starts every server of the case: authorization servers and
+// identity providers first, so that MCP servers can name them, each kind
+// in declaration order.
 func (st *runState) startServers() error {
 	if err := CheckServers(st.c); err != nil {
 		return err
 	}
-	for _, kind := range []ServerKind{AuthorizationServer, MCPServer} {
+	for _, mcpPass := range []bool{false, true} {
 		for _, s := range st.c.Servers {
-			if s.Kind != kind {
+			if (s.Kind == MCPServer) != mcpPass {
 				continue
 			}
 			var err error
-			if kind == AuthorizationServer {
-				err = st.startAuth(s)
-			} else {
+			if mcpPass {
 				err = st.startMCP(s)
+			} else {
+				err = st.startAuth(s)
 			}
 			if err != nil {
 				return fmt.Errorf("server %q: %w", s.Name, err)
@@ -256,6 +294,49 @@ func (st *runState) startServers() error {
 	return nil
 }
 
+// harnessError records the first error of the scenario itself while the
+// case runs (a rule that cannot be evaluated) and ends the client's run.
+func (st *runState) harnessError(err error) {
+	st.harnessOnce.Do(func() {
+		st.harnessErr = err
+		close(st.harnessCh)
+	})
+}
+
+// responseRules turns a server's rules into the stubs' form.
+func (st *runState) responseRules(s *Server) *rules.Set {
+	set := &rules.Set{OnError: func(rule string, err error) {
+		st.harnessError(fmt.Errorf("server %q rule %q could not be evaluated: %w", s.Name, rule, err))
+	}}
+	for _, r := range s.Rules {
+		sr := rules.Rule{Name: r.Name, Endpoint: r.Endpoint,
+			Reply: rules.Reply{Status: r.Status, Error: r.Error, ErrorDescription: r.ErrorDescription}}
+		if r.When != nil {
+			sr.Match = func(in *record.Incoming) (bool, error) { return r.When.Match(st.envSnapshot(), in) }
+		}
+		if r.Extra != nil {
+			sr.Late = func(in *record.Incoming) (map[string]string, string, error) {
+				return r.Extra.Reply(st.envSnapshot(), in)
+			}
+		}
+		set.Rules = append(set.Rules, sr)
+	}
+	return set
+}
+
+// keysNamed returns the case keys called names.
+func (st *runState) keysNamed(names []string) (jwt.Keys, error) {
+	var out jwt.Keys
+	for _, n := range names {
+		k := st.named[n]
+		if k == nil {
+			return nil, fmt.Errorf("no key called %q", n)
+		}
+		out = append(out, k)
+	}
+	return out, nil
+}
+
 func (st *runState) startAuth(s *Server) error {
 	cfg := authConfig(s)
 	for i, r := range s.Auth.Rules {
@@ -263,10 +344,49 @@ func (st *runState) startAuth(s *Server) error {
 			continue // a rule without a condition matches every request
 		}
 		cfg.Rules[i].Match = func(req *record.TokenRequest, claims map[string]any) (bool, error) {
-			return r.When.Match(st.envSnapshot(), req, claims)
+			return r.When.Match(st.envSnapshot(), &record.Incoming{
+				Request: record.Request{Server: req.Server, Endpoint: record.EndpointToken, Seq: req.Seq, At: req.At,
+					Time: req.Time, Method: req.Method, Path: req.Path, Query: req.Query},
+				Header: req.Header, Body: req.Body, Form: req.Form, Attempt: req.Seq, Token: req, Claims: claims,
+			})
 		}
 	}
 	cfg.Keys = st.keys
+	if len(s.Auth.TrustedKeys) > 0 {
+		keys, err := st.keysNamed(s.Auth.TrustedKeys)
+		if err != nil {
+			return err
+		}
+		cfg.Keys = keys
+	}
+	for i, c := range s.Auth.Clients {
+		if c.Key != "" {
+			keys, err := st.keysNamed([]string{c.Key})
+			if err != nil {
+				return fmt.Errorf("client %q: %w", c.ID, err)
+			}
+			cfg.Clients[i].Keys = keys
+		}
+	}
+	if s.Kind == IdentityProvider {
+		signer := st.named[s.Auth.SigningKey]
+		if signer == nil {
+			return fmt.Errorf("the identity provider's signing key %q is not a key of the case", s.Auth.SigningKey)
+		}
+		cfg.Exchange = &authserver.Exchange{Signer: signer}
+	}
+	if s.Auth.MetadataFields != nil {
+		v, err := s.Auth.MetadataFields.Value(st.envSnapshot())
+		if err != nil {
+			return fmt.Errorf("metadata fields: %w", err)
+		}
+		m, ok := v.(map[string]any)
+		if !ok && v != nil {
+			return fmt.Errorf("metadata fields must be an object, got %T", v)
+		}
+		cfg.MetadataFields = m
+	}
+	cfg.ResponseRules = st.responseRules(s)
 	cfg.TokenPrefix = "wif-at-" + sanitize(st.c.Name)
 	cfg.Start = st.start
 	cfg.Now = st.opts.Now
@@ -280,7 +400,7 @@ func (st *runState) startAuth(s *Server) error {
 	st.auths[s.Name] = as
 	st.authSeq = append(st.authSeq, as)
 	st.setEnv(func(e *Env) {
-		e.Servers = append(e.Servers, ServerInfo{Name: s.Name, Kind: s.Kind, URLs: authserver.URLs(as.URL())})
+		e.Servers = append(e.Servers, ServerInfo{Name: s.Name, Kind: s.Kind, URLs: authserver.URLs(as.Origin(), cfg)})
 	})
 	return nil
 }
@@ -295,14 +415,26 @@ func (st *runState) startMCP(s *Server) error {
 			trusted = append(trusted, as)
 		}
 	}
-	cfg.ValidToken = func(token string) bool {
+	cfg.Lookup = func(token string) (record.IssuedToken, bool) {
 		for _, as := range trusted {
-			if as.IsIssued(token) {
-				return true
+			if t, ok := as.Lookup(token); ok {
+				return t, true
 			}
 		}
-		return false
+		return record.IssuedToken{}, false
 	}
+	if s.MCP.PRMFields != nil {
+		v, err := s.MCP.PRMFields.Value(st.envSnapshot())
+		if err != nil {
+			return fmt.Errorf("protected resource metadata fields: %w", err)
+		}
+		m, ok := v.(map[string]any)
+		if !ok && v != nil {
+			return fmt.Errorf("protected resource metadata fields must be an object, got %T", v)
+		}
+		cfg.PRMFields = m
+	}
+	cfg.ResponseRules = st.responseRules(s)
 	cfg.Start = st.start
 	cfg.Now = st.opts.Now
 	m, err := mcpserver.New(cfg)
@@ -314,7 +446,7 @@ func (st *runState) startMCP(s *Server) error {
 		st.target = m
 	}
 	st.setEnv(func(e *Env) {
-		e.Servers = append(e.Servers, ServerInfo{Name: s.Name, Kind: s.Kind, URLs: mcpserver.URLs(m.BaseURL(), s.MCP.Path)})
+		e.Servers = append(e.Servers, ServerInfo{Name: s.Name, Kind: s.Kind, URLs: mcpserver.URLs(m.BaseURL(), cfg)})
 	})
 	return nil
 }
@@ -333,7 +465,22 @@ func (st *runState) mint(s *AssertionSpec) error {
 	if err != nil {
 		return fmt.Errorf("assertion %q: %w", s.Name, err)
 	}
-	tok, err := st.keys.Mint(s.Alg, claims)
+	var tok string
+	switch {
+	case s.Key != "":
+		k := st.named[s.Key]
+		if k == nil {
+			return fmt.Errorf("assertion %q: no key called %q", s.Name, s.Key)
+		}
+		tok, err = k.MintTyped(s.Typ, claims)
+	case s.Typ != "":
+		var k *jwt.Key
+		if k, err = st.keys.Key(s.Alg); err == nil {
+			tok, err = k.MintTyped(s.Typ, claims)
+		}
+	default:
+		tok, err = st.keys.Mint(s.Alg, claims)
+	}
 	if err != nil {
 		return fmt.Errorf("assertion %q: %w", s.Name, err)
 	}
@@ -447,6 +594,9 @@ loop:
 		case <-ctx.Done():
 			why = "interrupt"
 			break loop
+		case <-st.harnessCh:
+			why = "harness"
+			break loop
 		case at := <-errCh:
 			firstErr = at
 			errCh = nil
@@ -489,6 +639,8 @@ loop:
 		co.HungAfterError, co.Killed = true, true
 	case "interrupt":
 		co.Interrupted, co.Killed = true, true
+	case "harness":
+		co.Killed = true
 	default:
 		co.Exited = true
 		co.ExitCode, co.Signal = p.exitStatus()
@@ -502,13 +654,14 @@ loop:
 // the servers' logs in arrival order.
 func (st *runState) collect() {
 	o := st.obs
-	o.TokenRequests, o.TokenRequestCount, o.IssuedTokens = nil, 0, nil
+	o.TokenRequests, o.TokenRequestCount, o.IssuedTokens, o.Issued = nil, 0, nil, nil
 	o.Requests, o.RequestCount = nil, 0
 	o.MCPRequests, o.MCPRequestCount = nil, 0
 	for _, as := range st.authSeq {
 		o.TokenRequests = append(o.TokenRequests, as.TokenRequests()...)
 		o.TokenRequestCount += as.TokenRequestCount()
 		o.IssuedTokens = append(o.IssuedTokens, as.IssuedTokens()...)
+		o.Issued = append(o.Issued, as.Issued()...)
 		o.Requests = append(o.Requests, as.Requests()...)
 		o.RequestCount += as.RequestCount()
 	}
@@ -554,11 +707,14 @@ func (st *runState) liveSecrets() func() []string {
 		minted = append(minted, st.env.Assertions[name].Token)
 	}
 	st.envMu.RUnlock()
+	minted = append(minted, st.staticSecrets()...)
 	auths := slices.Clone(st.authSeq)
 	return func() []string {
 		out := slices.Clone(minted)
 		for _, as := range auths {
-			out = append(out, as.IssuedTokens()...)
+			for _, t := range as.Issued() {
+				out = append(out, t.Token)
+			}
 		}
 		return out
 	}
@@ -572,7 +728,35 @@ func (st *runState) secrets() []string {
 		out = append(out, st.env.Assertions[name].Token)
 	}
 	out = append(out, st.obs.IssuedTokens...)
+	for _, t := range st.obs.Issued {
+		if !slices.Contains(out, t.Token) {
+			out = append(out, t.Token)
+		}
+	}
+	out = append(out, st.staticSecrets()...)
 	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
+	return out
+}
+
+// staticSecrets are the secrets a case holds from its start: the client
+// secrets its servers register and the private keys of its named keys.
+func (st *runState) staticSecrets() []string {
+	var out []string
+	for _, s := range st.c.Servers {
+		if s.Auth == nil {
+			continue
+		}
+		for _, c := range s.Auth.Clients {
+			if len(c.Secret) >= 8 {
+				out = append(out, c.Secret)
+			}
+		}
+	}
+	st.envMu.RLock()
+	for _, k := range st.env.Keys {
+		out = append(out, k.PrivateKeyPEM)
+	}
+	st.envMu.RUnlock()
 	return out
 }
 

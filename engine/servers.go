@@ -7,8 +7,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wifdsl/wifdsl/record"
 	"github.com/wifdsl/wifdsl/stubs/authserver"
 	"github.com/wifdsl/wifdsl/stubs/mcpserver"
+	"github.com/wifdsl/wifdsl/stubs/rules"
 )
 
 // This file is where plain server descriptions meet the server packages:
@@ -25,13 +27,23 @@ func AuthServerConfig(s *Server) authserver.Config { return authConfig(s) }
 func authConfig(s *Server) authserver.Config {
 	a := s.Auth
 	cfg := authserver.Config{
-		Name:                s.Name,
-		GrantTypesSupported: a.GrantTypesSupported,
-		Registration:        a.Registration,
-		ScopesSupported:     a.ScopesSupported,
-		Leeway:              a.Leeway,
-		SkipVerification:    a.SkipVerification,
-		TokenTTL:            a.TokenTTL,
+		Name:                     s.Name,
+		GrantTypesSupported:      a.GrantTypesSupported,
+		Registration:             a.Registration,
+		ScopesSupported:          a.ScopesSupported,
+		Leeway:                   a.Leeway,
+		SkipVerification:         a.SkipVerification,
+		TokenTTL:                 a.TokenTTL,
+		IssuerPath:               a.IssuerPath,
+		MetadataAt:               a.MetadataAt,
+		TokenEndpointAuthMethods: a.TokenEndpointAuthMethods,
+		IssueRefreshTokens:       a.IssueRefreshTokens,
+	}
+	if s.Kind == IdentityProvider && len(cfg.GrantTypesSupported) == 0 {
+		cfg.GrantTypesSupported = []string{record.GrantTokenExchange}
+	}
+	for _, c := range a.Clients {
+		cfg.Clients = append(cfg.Clients, authserver.Client{ID: c.ID, Secret: c.Secret})
 	}
 	for _, r := range a.Rules {
 		cfg.Rules = append(cfg.Rules, authserver.Rule{
@@ -44,11 +56,18 @@ func authConfig(s *Server) authserver.Config {
 // mcpConfig is the MCP server configuration of s, without the per-run
 // fields (authorization servers, token validation, clock).
 func mcpConfig(s *Server) mcpserver.Config {
+	m := s.MCP
 	return mcpserver.Config{
-		Name:            s.Name,
-		Path:            s.MCP.Path,
-		ScopesSupported: s.MCP.ScopesSupported,
-		ChallengeScope:  s.MCP.ChallengeScope,
+		Name:                 s.Name,
+		Path:                 m.Path,
+		ScopesSupported:      m.ScopesSupported,
+		ChallengeScope:       m.ChallengeScope,
+		EnforceExpiry:        m.EnforceExpiry,
+		RequiredScopes:       m.RequiredScopes,
+		MethodScopes:         m.MethodScopes,
+		OpenMethods:          m.OpenMethods,
+		PRMAt:                m.PRMAt,
+		OmitResourceMetadata: m.OmitResourceMetadata,
 	}
 }
 
@@ -68,14 +87,33 @@ func CheckServers(c *Case) error {
 		}
 		seen[s.Name] = s.Kind
 		switch {
-		case s.Kind == AuthorizationServer && s.Auth != nil && s.MCP == nil:
+		case s.Kind.IsAuthorizationServer() && s.Auth != nil && s.MCP == nil:
+			if s.Kind == IdentityProvider && s.Auth.SigningKey == "" {
+				return fmt.Errorf("identity provider %q has no signing key", s.Name)
+			}
 		case s.Kind == MCPServer && s.MCP != nil && s.Auth == nil:
 			mcps++
 		default:
 			return fmt.Errorf("server %q: its description does not match its kind %q", s.Name, s.Kind)
 		}
+		for _, r := range s.Rules {
+			if !slices.Contains(Endpoints(s.Kind), r.Endpoint) {
+				return fmt.Errorf("server %q rule %q: a %s has no %q endpoint", s.Name, r.Name, s.Kind, r.Endpoint)
+			}
+		}
+	}
+	keys := map[string]bool{}
+	for _, k := range c.Keys {
+		keys[k.Name] = true
 	}
 	for _, s := range c.Servers {
+		if s.Auth != nil {
+			for _, k := range append(slices.Clone(s.Auth.TrustedKeys), s.Auth.SigningKey) {
+				if k != "" && !keys[k] {
+					return fmt.Errorf("server %q names the key %q, which is not a key of the case", s.Name, k)
+				}
+			}
+		}
 		if s.Kind != MCPServer {
 			continue
 		}
@@ -109,10 +147,13 @@ type ServerDescription struct {
 
 // RuleDescription is one rule and the answer its server gives.
 type RuleDescription struct {
-	Name   string `json:"name"`
-	When   string `json:"when"`
-	Status int    `json:"status"`
-	Error  string `json:"error"`
+	Name string `json:"name"`
+	// Endpoint is the endpoint a response rule answers; "" for a reject
+	// rule, which answers at the token endpoint once its built-in checks pass.
+	Endpoint string `json:"endpoint,omitempty"`
+	When     string `json:"when"`
+	Status   int    `json:"status"`
+	Error    string `json:"error"`
 }
 
 // PlaceholderOrigin is the origin a server called name is shown on before
@@ -144,11 +185,11 @@ func placeholderPort(name string) string {
 
 // PreviewURLs are the URLs of s on its placeholder origin.
 func PreviewURLs(s *Server) map[string]string {
-	switch s.Kind {
-	case AuthorizationServer:
-		return authserver.URLs(PlaceholderOrigin(s.Name))
-	case MCPServer:
-		return mcpserver.URLs(PlaceholderOrigin(s.Name), s.MCP.Path)
+	switch {
+	case s.Kind.IsAuthorizationServer() && s.Auth != nil:
+		return authserver.URLs(PlaceholderOrigin(s.Name), authConfig(s))
+	case s.Kind == MCPServer && s.MCP != nil:
+		return mcpserver.URLs(PlaceholderOrigin(s.Name), mcpConfig(s))
 	}
 	return map[string]string{}
 }
@@ -156,13 +197,25 @@ func PreviewURLs(s *Server) map[string]string {
 // URLNames lists the URL names a server of kind k reports, sorted.
 func URLNames(k ServerKind) []string {
 	var urls map[string]string
-	switch k {
-	case AuthorizationServer:
-		urls = authserver.URLs("")
-	case MCPServer:
-		urls = mcpserver.URLs("", "")
+	switch {
+	case k.IsAuthorizationServer():
+		urls = authserver.URLs("", authserver.Config{})
+	case k == MCPServer:
+		urls = mcpserver.URLs("", mcpserver.Config{})
 	}
 	return slices.Sorted(maps.Keys(urls))
+}
+
+// Endpoints lists the kinds of endpoint a server of kind k has, which its
+// rules can answer.
+func Endpoints(k ServerKind) []string {
+	switch {
+	case k.IsAuthorizationServer():
+		return []string{record.EndpointMetadata, record.EndpointToken, record.EndpointAuthorize, record.EndpointRegister, record.EndpointJWKS}
+	case k == MCPServer:
+		return []string{record.EndpointMCP, record.EndpointPRM}
+	}
+	return nil
 }
 
 // Describe reports what every server of c will do, from the server
@@ -171,8 +224,8 @@ func Describe(c *Case) []ServerDescription {
 	var out []ServerDescription
 	for _, s := range c.Servers {
 		d := ServerDescription{Name: s.Name, Kind: s.Kind, URLs: PreviewURLs(s), Settings: map[string]string{}}
-		switch s.Kind {
-		case AuthorizationServer:
+		switch {
+		case s.Kind.IsAuthorizationServer():
 			b := authConfig(s).Behaviour()
 			d.Settings["grant_types_supported"] = join(b.GrantTypesSupported)
 			d.Settings["registration"] = fmt.Sprint(b.Registration)
@@ -185,6 +238,19 @@ func Describe(c *Case) []ServerDescription {
 			if s.Auth.SeenJTIs != nil {
 				d.Settings["seen_jtis"] = s.Auth.SeenJTIs.String()
 			}
+			if p := s.Auth.IssuerPath; p != "" {
+				d.Settings["issuer_path"] = p
+			}
+			d.Settings["metadata_at"] = join(authserver.MetadataPaths(s.Auth.IssuerPath, s.Auth.MetadataAt))
+			if len(s.Auth.TokenEndpointAuthMethods) > 0 {
+				d.Settings["token_endpoint_auth_methods"] = join(s.Auth.TokenEndpointAuthMethods)
+			}
+			if s.Auth.IssueRefreshTokens {
+				d.Settings["refresh_tokens"] = "issued and rotated"
+			}
+			if len(s.Auth.TrustedKeys) > 0 {
+				d.Settings["trusted_keys"] = join(s.Auth.TrustedKeys)
+			}
 			for i, r := range b.Rules {
 				when := "always"
 				if w := s.Auth.Rules[i].When; w != nil {
@@ -192,7 +258,7 @@ func Describe(c *Case) []ServerDescription {
 				}
 				d.Rules = append(d.Rules, RuleDescription{Name: r.Name, When: when, Status: r.Status, Error: r.Error})
 			}
-		case MCPServer:
+		case s.Kind == MCPServer:
 			d.Settings["endpoint"] = d.URLs["url"]
 			if len(s.MCP.ScopesSupported) > 0 {
 				d.Settings["scopes_supported"] = join(s.MCP.ScopesSupported)
@@ -203,6 +269,28 @@ func Describe(c *Case) []ServerDescription {
 			if len(s.MCP.AuthorizationServers) > 0 {
 				d.Settings["authorization_servers"] = join(s.MCP.AuthorizationServers)
 			}
+			if d.URLs["metadata_url"] == "" {
+				d.Settings["protected_resource_metadata"] = "none"
+			} else {
+				d.Settings["protected_resource_metadata"] = d.URLs["metadata_url"]
+			}
+			if s.MCP.EnforceExpiry {
+				d.Settings["enforce_expiry"] = "true"
+			}
+			if len(s.MCP.RequiredScopes) > 0 {
+				d.Settings["required_scopes"] = join(s.MCP.RequiredScopes)
+			}
+			if len(s.MCP.OpenMethods) > 0 {
+				d.Settings["open_methods"] = join(s.MCP.OpenMethods)
+			}
+		}
+		for _, r := range s.Rules {
+			when := "always"
+			if r.When != nil {
+				when = r.When.String()
+			}
+			ans := rules.Reply{Status: r.Status, Error: r.Error}.Effective()
+			d.Rules = append(d.Rules, RuleDescription{Name: r.Name, Endpoint: r.Endpoint, When: when, Status: ans.Status, Error: r.Error})
 		}
 		out = append(out, d)
 	}
@@ -217,3 +305,11 @@ func withDefault(d time.Duration, isDefault bool) string {
 	}
 	return d.String()
 }
+
+// MetadataLocations are where an authorization server can serve its
+// metadata, as the server package names them.
+var MetadataLocations = slices.Clone(authserver.MetadataLocations)
+
+// AuthMethods are the client authentication methods a token endpoint can
+// accept, as the server package names them.
+var AuthMethods = slices.Clone(authserver.AuthMethods)

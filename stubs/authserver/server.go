@@ -425,17 +425,15 @@ func (s *Server) incoming(r *http.Request, endpoint string, attempt int, arrival
 // reply when one matched or failed, nil to go on with the built-in
 // behaviour.
 func (s *Server) ruleReply(endpoint string, in *record.Incoming) *reply {
-	rule, err := s.cfg.ResponseRules.Find(endpoint, in)
-	switch {
-	case err != nil:
-		rep := fromRule(rule.Name, rules.InternalError(rule.Name, err))
-		rep.errorCode = ""
-		return &rep
-	case rule != nil:
-		rep := fromRule(rule.Name, rule.Reply)
-		return &rep
+	a := s.cfg.ResponseRules.Find(endpoint, in)
+	if a == nil {
+		return nil
 	}
-	return nil
+	rep := fromRule(a.Rule, a.Reply)
+	if a.Err != nil {
+		rep.errorCode = "" // the scenario's fault: no fail-fast budget starts
+	}
+	return &rep
 }
 
 func (s *Server) route(r *http.Request, endpoint string, attempt int, arrival time.Time) (rep reply) {

@@ -58,12 +58,14 @@ func (l *recordLog) addMCP(m MCPRequest) int {
 	return len(l.mcpReqs) - 1
 }
 
-// setStatus stores the response status of the records at the given indexes.
-func (l *recordLog) setStatus(reqIdx, mcpIdx, status int) {
+// setStatus stores the response status (and the rule that answered) of
+// the records at the given indexes.
+func (l *recordLog) setStatus(reqIdx, mcpIdx, status int, rule string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if reqIdx >= 0 {
 		l.reqs[reqIdx].Status = status
+		l.reqs[reqIdx].Rule = rule
 	}
 	if mcpIdx >= 0 {
 		l.mcpReqs[mcpIdx].Status = status
@@ -119,7 +121,8 @@ func cloneValues(v map[string][]string) map[string][]string {
 func (s *Server) record(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		reqIdx, mcpIdx := -1, -1
-		rw := &statusWriter{ResponseWriter: w, onStatus: func(code int) { s.log.setStatus(reqIdx, mcpIdx, code) }}
+		var rw *statusWriter
+		rw = &statusWriter{ResponseWriter: w, onStatus: func(code int) { s.log.setStatus(reqIdx, mcpIdx, code, rw.rule) }}
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
@@ -136,12 +139,13 @@ func (s *Server) record(next http.Handler) http.Handler {
 		at := s.now()
 		query, _ := url.ParseQuery(r.URL.RawQuery) // keep what parses
 		reqIdx = s.log.addRequest(Request{
-			Server: s.name,
-			At:     at.Sub(s.start),
-			Time:   at,
-			Method: r.Method,
-			Path:   r.URL.Path,
-			Query:  query,
+			Server:   s.name,
+			Endpoint: s.endpointOf(r.URL.Path),
+			At:       at.Sub(s.start),
+			Time:     at,
+			Method:   r.Method,
+			Path:     r.URL.Path,
+			Query:    query,
 		})
 		if r.URL.Path == s.path {
 			// A body that trickles in is cut off; once the recorder has
@@ -155,6 +159,7 @@ func (s *Server) record(next http.Handler) http.Handler {
 			}
 			m.Server, m.At, m.Time = s.name, at.Sub(s.start), at
 			mcpIdx = s.log.addMCP(m)
+			r = withIncoming(r, &m)
 		}
 		next.ServeHTTP(rw, r)
 	})
@@ -171,7 +176,12 @@ func (s *Server) inspect(r *http.Request, query url.Values) (MCPRequest, bool) {
 		QueryToken:      query.Get("access_token"),
 	}
 	m.AuthScheme, m.Bearer, m.HasBearer = parseAuthorization(r.Header.Get("Authorization"))
-	m.IssuedToken = m.HasBearer && s.issued(m.Bearer)
+	if m.HasBearer {
+		if info, ok := s.lookup(m.Bearer); ok {
+			m.IssuedToken, m.TokenIssuer = true, info.Server
+			m.TokenExpired = !info.ExpiresAt.IsZero() && !s.now().Before(info.ExpiresAt)
+		}
+	}
 	if r.Body != nil && r.Body != http.NoBody {
 		body, err := io.ReadAll(io.LimitReader(r.Body, maxRecordedBody+1))
 		// Hand the handler the bytes already read followed by the rest.
@@ -266,6 +276,7 @@ type statusWriter struct {
 	http.ResponseWriter
 	onStatus func(int)
 	wrote    bool
+	rule     string // the scenario rule that answered, if any
 }
 
 // commit records code as the status if none has been recorded yet.

@@ -17,7 +17,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
-	"github.com/modelcontextprotocol/go-sdk/oauthex"
+	"github.com/wifdsl/wifdsl/record"
 )
 
 const (
@@ -58,6 +58,9 @@ type Server struct {
 	now      func() time.Time
 	start    time.Time
 	scopes   []string // challenge scopes, RFC 6750 §3
+	prmPaths []string // where the protected resource metadata is served
+	prm      []byte   // the protected resource metadata document
+	attempts map[string]int
 
 	log *recordLog
 	mcp *mcp.Server
@@ -96,6 +99,7 @@ func New(cfg Config) (*Server, error) {
 		start = now()
 	}
 
+	var err error
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("mcpserver: listen on loopback: %w", err)
@@ -111,34 +115,42 @@ func New(cfg Config) (*Server, error) {
 		start:    start,
 		scopes:   strings.Fields(cfg.ChallengeScope),
 		log:      newRecordLog(maxRecords),
+		attempts: map[string]int{},
 		served:   make(chan struct{}),
 	}
 
+	s.prmPaths = prmPaths(path, cfg.PRMAt)
+	if s.prm, err = s.buildPRM(); err != nil {
+		ln.Close()
+		return nil, err
+	}
 	s.mcp = mcp.NewServer(&mcp.Implementation{Name: ServerName, Version: "1.0.0"}, nil)
 	mcp.AddTool(s.mcp, &mcp.Tool{
 		Name:        ToolName,
 		Description: "Reports that the request carried an access token the authorization server issued.",
 	}, whoami)
+	mcp.AddTool(s.mcp, &mcp.Tool{
+		Name:        TestToolName,
+		Description: "The tool the official conformance clients call; it answers " + TestToolText + ".",
+	}, testTool)
 	streamable := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s.mcp }, nil)
-	protected := auth.RequireBearerToken(s.verify, &auth.RequireBearerTokenOptions{
-		ResourceMetadataURL: s.MetadataURL(),
-		Scopes:              s.scopes,
-	})(streamable)
-
-	prm := auth.ProtectedResourceMetadataHandler(&oauthex.ProtectedResourceMetadata{
-		Resource:               s.URL(),
-		AuthorizationServers:   slices.Clone(cfg.AuthorizationServers),
-		ScopesSupported:        slices.Clone(cfg.ScopesSupported),
-		BearerMethodsSupported: []string{"header"},
-		ResourceName:           ServerName,
-	})
+	protected := s.guard(streamable)
 
 	route := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case s.path:
+		switch s.endpointOf(r.URL.Path) {
+		case record.EndpointMCP:
 			protected.ServeHTTP(w, r)
-		case s.metaPath, WellKnownPath:
-			prm.ServeHTTP(w, r)
+		case record.EndpointPRM:
+			if s.cfg.ResponseRules.Has(record.EndpointPRM) && s.answerByRule(w, record.EndpointPRM, s.ruleIncoming(r, record.EndpointPRM, nil)) {
+				return
+			}
+			if r.Method != http.MethodGet && r.Method != http.MethodHead {
+				w.Header().Set("Allow", "GET, HEAD")
+				http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(s.prm)
 		default:
 			http.NotFound(w, r)
 		}
@@ -193,10 +205,16 @@ func (s *Server) BaseURL() string { return s.base }
 // request.
 func (s *Server) URL() string { return s.base + s.path }
 
-// MetadataURL is the path-based protected resource metadata URL that RFC 9728
+// MetadataURL is the first URL the protected resource metadata is served
+// at ("" for none): by default the path-based URL that RFC 9728
 // §3.1 derives from URL; it is the resource_metadata value of the
 // WWW-Authenticate challenge (RFC 9728 §5.1).
-func (s *Server) MetadataURL() string { return s.base + s.metaPath }
+func (s *Server) MetadataURL() string {
+	if len(s.prmPaths) == 0 {
+		return ""
+	}
+	return s.base + s.prmPaths[0]
+}
 
 // MCPRequests returns copies of the recorded requests to the MCP endpoint in
 // arrival order. Only the first MaxRecords are kept; see MCPRequestCount.
@@ -257,15 +275,18 @@ func whoami(context.Context, *mcp.CallToolRequest, struct{}) (*mcp.CallToolResul
 	return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: ToolText}}}, nil, nil
 }
 
-// URLs are the URLs of a server at base whose endpoint path is path (empty
-// means DefaultPath), by the names the scenario language exposes them under.
-func URLs(base, path string) map[string]string {
-	if path == "" {
-		path = DefaultPath
+// URLs are the URLs of a server at base configured by c, by the names the
+// scenario language exposes them under.
+func URLs(base string, c Config) map[string]string {
+	path := cmp.Or(c.Path, DefaultPath)
+	meta := ""
+	if ps := prmPaths(path, c.PRMAt); len(ps) > 0 {
+		meta = base + ps[0]
 	}
 	return map[string]string{
 		"url":          base + path,
+		"origin":       base,
 		"resource":     base + path,
-		"metadata_url": base + metadataPath(path),
+		"metadata_url": meta,
 	}
 }

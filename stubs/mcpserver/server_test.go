@@ -238,8 +238,15 @@ func TestClientSession(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ListTools: %v", err)
 	}
-	if len(tools.Tools) != 1 || tools.Tools[0].Name != ToolName {
-		t.Fatalf("tools = %+v, want just %s", tools.Tools, ToolName)
+	var names []string
+	for _, tool := range tools.Tools {
+		names = append(names, tool.Name)
+	}
+	if strings.Join(names, ",") != TestToolName+","+ToolName {
+		t.Fatalf("tools = %v, want %s and %s", names, TestToolName, ToolName)
+	}
+	if res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: TestToolName}); err != nil || res.IsError || res.Content[0].(*mcp.TextContent).Text != TestToolText {
+		t.Fatalf("%s: %+v %v", TestToolName, res, err)
 	}
 	res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: ToolName})
 	if err != nil {

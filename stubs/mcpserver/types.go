@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/wifdsl/wifdsl/record"
+	"github.com/wifdsl/wifdsl/stubs/rules"
 )
 
 // Config configures a stub MCP server.
@@ -22,6 +23,38 @@ type Config struct {
 	// ChallengeScope, if set, is sent as scope="…" in the
 	// WWW-Authenticate challenge of a 401 (RFC 6750 §3).
 	ChallengeScope string
+	// Lookup, if set, says what an authorization server of the case
+	// issued token as; it replaces ValidToken, and lets the server enforce
+	// expiry and scopes.
+	Lookup func(token string) (record.IssuedToken, bool)
+	// EnforceExpiry answers a request bearing an expired token with 401
+	// invalid_token (RFC 6750 §3.1).
+	EnforceExpiry bool
+	// RequiredScopes must all be granted to a token (RFC 6750 §3.1
+	// insufficient_scope, 403), besides MethodScopes of the request's
+	// JSON-RPC methods.
+	RequiredScopes []string
+	// MethodScopes are the scopes a JSON-RPC method needs ("tools/call" →
+	// ["mcp:write"]); a method ending in "*" is a prefix.
+	MethodScopes map[string][]string
+	// OpenMethods are JSON-RPC methods that need no token ("initialize",
+	// "notifications/*"): a request whose methods are all open passes.
+	OpenMethods []string
+	// PRMAt lists where the RFC 9728 protected resource metadata is
+	// served: "path" (path-based, §3.1), "root" (the well-known URI
+	// without the resource path) or an absolute path of the scenario's
+	// choosing. nil means "path" and "root"; an empty, non-nil list
+	// serves none.
+	PRMAt []string
+	// PRMFields are merged into the metadata document last: a field set
+	// to nil is removed (e.g. "resource" to advertise another resource).
+	PRMFields map[string]any
+	// OmitResourceMetadata leaves resource_metadata out of the 401
+	// challenge (RFC 9728 §5.1), so a client must find the metadata itself.
+	OmitResourceMetadata bool
+	// ResponseRules answer requests to the MCP endpoint and to the
+	// protected resource metadata before the built-in behaviour does.
+	ResponseRules *rules.Set
 	// ValidToken reports whether token was issued by the authorization
 	// server for this case. nil rejects every token. It is called from
 	// handler goroutines, possibly more than once per request, so it must

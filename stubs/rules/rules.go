@@ -64,6 +64,16 @@ type Rule struct {
 	// request. in is a copy the rule may keep.
 	Match func(in *record.Incoming) (bool, error)
 	Reply Reply
+	// Late, if set, computes headers and a body added to Reply for the
+	// request the rule answers.
+	Late func(in *record.Incoming) (headers map[string]string, body string, err error)
+}
+
+// Answer is what Find decided for one request.
+type Answer struct {
+	Rule  string // the rule that matched or failed
+	Reply Reply  // the reply to send
+	Err   error  // the rule's condition or late reply failed; Reply is then a 500
 }
 
 // Set is the ordered rules of one server.
@@ -74,11 +84,12 @@ type Set struct {
 	OnError func(rule string, err error)
 }
 
-// Find returns the first rule for endpoint whose condition holds for in.
-// An error (or a panic) in a condition is returned with the rule's name.
-func (s *Set) Find(endpoint string, in *record.Incoming) (rule *Rule, err error) {
+// Find returns the answer of the first rule for endpoint whose condition
+// holds for in, or nil when no rule answers. A rule that cannot be
+// evaluated (an error or a panic) answers 500 and is reported to OnError.
+func (s *Set) Find(endpoint string, in *record.Incoming) *Answer {
 	if s == nil {
-		return nil, nil
+		return nil
 	}
 	for i := range s.Rules {
 		r := &s.Rules[i]
@@ -86,17 +97,49 @@ func (s *Set) Find(endpoint string, in *record.Incoming) (rule *Rule, err error)
 			continue
 		}
 		ok, err := match(r, in)
+		if err == nil && ok && r.Late != nil {
+			a := &Answer{Rule: r.Name, Reply: r.Reply}
+			var h map[string]string
+			var body string
+			if h, body, err = late(r, in); err == nil {
+				a.Reply.Headers = merge(r.Reply.Headers, h)
+				if body != "" {
+					a.Reply.Body = body
+				}
+				return a
+			}
+		}
 		if err != nil {
 			if s.OnError != nil {
 				s.OnError(r.Name, err)
 			}
-			return r, err
+			return &Answer{Rule: r.Name, Reply: InternalError(r.Name, err), Err: err}
 		}
 		if ok {
-			return r, nil
+			return &Answer{Rule: r.Name, Reply: r.Reply}
 		}
 	}
-	return nil, nil
+	return nil
+}
+
+func late(r *Rule, in *record.Incoming) (h map[string]string, body string, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("rule %s panicked: %v", r.Name, p)
+		}
+	}()
+	return r.Late(in)
+}
+
+func merge(a, b map[string]string) map[string]string {
+	out := make(map[string]string, len(a)+len(b))
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
 }
 
 // Has reports whether any rule answers endpoint.

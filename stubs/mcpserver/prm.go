@@ -1,0 +1,87 @@
+package mcpserver
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/wifdsl/wifdsl/record"
+)
+
+// The tool the official conformance example clients call.
+const (
+	TestToolName = "test-tool"
+	TestToolText = "test"
+)
+
+// prmPaths are the paths where the protected resource metadata of an MCP
+// endpoint at path is served, in the order of at (see Config.PRMAt).
+func prmPaths(path string, at []string) []string {
+	if at == nil {
+		at = []string{"path", "root"}
+	}
+	var out []string
+	for _, loc := range at {
+		p := loc
+		switch loc {
+		case "path":
+			p = metadataPath(path)
+		case "root":
+			p = WellKnownPath
+		}
+		if len(p) > 0 && p[0] == '/' && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// endpointOf names the endpoint a path is routed to, or "".
+func (s *Server) endpointOf(p string) string {
+	switch {
+	case p == s.path:
+		return record.EndpointMCP
+	case slices.Contains(s.prmPaths, p):
+		return record.EndpointPRM
+	}
+	return ""
+}
+
+// buildPRM encodes the RFC 9728 §2 metadata document.
+func (s *Server) buildPRM() ([]byte, error) {
+	m := map[string]any{
+		"resource":                 s.URL(),
+		"authorization_servers":    nonNil(s.cfg.AuthorizationServers),
+		"bearer_methods_supported": []string{"header"},
+		"resource_name":            ServerName,
+	}
+	if len(s.cfg.ScopesSupported) > 0 {
+		m["scopes_supported"] = s.cfg.ScopesSupported
+	}
+	for k, v := range s.cfg.PRMFields {
+		if v == nil {
+			delete(m, k)
+			continue
+		}
+		m[k] = v
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("mcpserver: encode protected resource metadata: %w", err)
+	}
+	return b, nil
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+// testTool answers "test", as the official harness's stub does.
+func testTool(context.Context, *mcp.CallToolRequest, struct{}) (*mcp.CallToolResult, any, error) {
+	return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: TestToolText}}}, nil, nil
+}
