@@ -88,7 +88,7 @@ type KeyAttrs struct {
 // ServerAttrs are the attributes of a server block. Which apply depends on
 // its kind; Compile reports the others.
 type ServerAttrs struct {
-	Kind *hcl.Attribute `hcl:"kind"`
+	Kind *hcl.Attribute `hcl:"kind,optional"` // required once scenario and case are merged
 	// Authorization servers and identity providers.
 	IssuerPath               *hcl.Attribute `hcl:"issuer_path,optional"`
 	MetadataAt               *hcl.Attribute `hcl:"metadata_at,optional"`
@@ -105,6 +105,7 @@ type ServerAttrs struct {
 	RefreshTokens            *hcl.Attribute `hcl:"refresh_tokens,optional"`
 	TrustedKeys              *hcl.Attribute `hcl:"trusted_keys,optional"`
 	SigningKey               *hcl.Attribute `hcl:"signing_key,optional"`
+	IDJAGClaims              *hcl.Attribute `hcl:"id_jag_claims,optional"`
 	// MCP servers.
 	Path                        *hcl.Attribute `hcl:"path,optional"`
 	ChallengeScope              *hcl.Attribute `hcl:"challenge_scope,optional"`

@@ -22,7 +22,7 @@ var kindAttributes = func() map[engine.ServerKind][]string {
 		"token_endpoint_auth_methods", "clients", "refresh_tokens", "trusted_keys"}
 	return map[engine.ServerKind][]string{
 		engine.AuthorizationServer: auth,
-		engine.IdentityProvider:    append(slices.Clone(auth), "signing_key"),
+		engine.IdentityProvider:    append(slices.Clone(auth), "signing_key", "id_jag_claims"),
 		engine.MCPServer: {"path", "scopes_supported", "challenge_scope", "authorization_servers", "enforce_expiry",
 			"required_scopes", "method_scopes", "open_methods", "resource_metadata_at", "resource_metadata",
 			"resource_metadata_in_challenge"},
@@ -168,6 +168,7 @@ func (cfg *Config) authSpec(a *ServerAttrs, kind engine.ServerKind, diags hcl.Di
 	readAttr(&diags, a.RefreshTokens, cfg.ctx, evalBool, &st.IssueRefreshTokens)
 	readAttr(&diags, a.TrustedKeys, cfg.ctx, evalStringList, &st.TrustedKeys)
 	readAttr(&diags, a.SigningKey, cfg.ctx, evalString, &st.SigningKey)
+	readAttr(&diags, a.IDJAGClaims, cfg.ctx, evalObject, &st.IDJAGClaims)
 	if kind == engine.IdentityProvider && a.SigningKey == nil {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Identity provider without a signing key",
 			Detail: "An identity provider signs the ID-JAGs it issues: set signing_key to the name of a key block.", Subject: a.Kind.Range.Ptr()})

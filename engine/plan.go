@@ -224,8 +224,9 @@ type AuthServerSpec struct {
 	// assertions are minted with.
 	TrustedKeys []string
 	// SigningKey names the case key an identity provider signs ID-JAGs
-	// with.
-	SigningKey string
+	// with; IDJAGClaims are set on every ID-JAG it issues.
+	SigningKey  string
+	IDJAGClaims map[string]any
 }
 
 // RegisteredClient is a client registered with an authorization server.

@@ -373,7 +373,7 @@ func (st *runState) startAuth(s *Server) error {
 		if signer == nil {
 			return fmt.Errorf("the identity provider's signing key %q is not a key of the case", s.Auth.SigningKey)
 		}
-		cfg.Exchange = &authserver.Exchange{Signer: signer}
+		cfg.Exchange = &authserver.Exchange{Signer: signer, Claims: s.Auth.IDJAGClaims}
 	}
 	if s.Auth.MetadataFields != nil {
 		v, err := s.Auth.MetadataFields.Value(st.envSnapshot())

@@ -36,6 +36,13 @@ const (
 	bugHammer            bug = "hammer"
 	bugIgnoreScope       bug = "ignore-scope"
 	bugNoProtocolVersion bug = "no-protocol-version"
+	bugWrongSecret       bug = "wrong-secret"
+	bugSecretPost        bug = "secret-post"
+	bugAssertionType     bug = "assertion-type"
+	bugAssertionAudience bug = "assertion-audience"
+	bugAssertionIssuer   bug = "assertion-issuer"
+	bugNoClientAuth      bug = "no-client-auth"
+	bugWrongGrant        bug = "wrong-grant"
 )
 
 // bugDescriptions is the one list of variants; Bugs and DescribeBug read it.
@@ -65,6 +72,13 @@ var bugDescriptions = map[bug]string{
 	bugHammer:            "sends 10,000 token requests as fast as it can, then fails (hostile)",
 	bugIgnoreScope:       "ignores the scope of the WWW-Authenticate challenge (trips examples/scenarios/challenge-scope.hcl)",
 	bugNoProtocolVersion: "strips the MCP-Protocol-Version header from MCP requests (trips examples/scenarios/protocol-version.hcl)",
+	bugWrongSecret:       "client credentials: sends a wrong client secret (trips client-credentials-basic-auth)",
+	bugSecretPost:        "client credentials: sends the secret in the body (client_secret_post) where Basic is required (trips client-credentials-basic-auth)",
+	bugAssertionType:     "client credentials: sends a wrong client_assertion_type (trips client-credentials-assertion-type)",
+	bugAssertionAudience: "client credentials: signs its client assertion for another audience (trips client-credentials-jwt-verified)",
+	bugAssertionIssuer:   "client credentials: signs its client assertion with another iss (trips client-credentials-jwt-iss)",
+	bugNoClientAuth:      "enterprise-managed: presents the ID-JAG without client authentication (trips complete-flow-jwt-bearer)",
+	bugWrongGrant:        "client credentials and enterprise-managed: sends grant_type=password (trips client-credentials-grant-type)",
 }
 
 // Bugs returns the names accepted by -bug, sorted.

@@ -73,6 +73,23 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "wifclient: %q is not an http(s) URL\n", serverURL)
 		return 2
 	}
+	if scenario := os.Getenv(envScenario); isFlowScenario(scenario) {
+		var fc flowContext
+		if err := json.Unmarshal([]byte(os.Getenv(envContext)), &fc); err != nil {
+			fmt.Fprintf(stderr, "wifclient: %s is not a JSON object: %v\n", envContext, err)
+			return 2
+		}
+		r := &run{bug: b, url: serverURL, stdout: stdout, stderr: stderr}
+		if pv := os.Getenv(envProtocolVersion); slices.Contains(mcp.SupportedProtocolVersions(), pv) {
+			r.protocolVersion = pv
+		}
+		if r.bug == bugHangStart {
+			blockForever()
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), overallTimeout)
+		defer cancel()
+		return r.flow(ctx, scenario, fc)
+	}
 	cc, err := loadContext(os.Getenv(envContext))
 	if err != nil {
 		fmt.Fprintf(stderr, "wifclient: %v\n", err)

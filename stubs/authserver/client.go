@@ -255,6 +255,12 @@ func (s *Server) exchange(tr *TokenRequest, subject map[string]any) (TokenRespon
 	if sc := f.Get("scope"); sc != "" {
 		extra["scope"] = sc
 	}
+	for k, v := range s.cfg.Exchange.Claims {
+		extra[k] = v
+	}
+	if id, ok := extra["client_id"].(string); ok {
+		clientID = id
+	}
 	if s.cfg.Exchange.Signer == nil {
 		return tokenError(http.StatusInternalServerError, "server_error", "no signer", "the identity provider has no signing key")
 	}

@@ -138,6 +138,10 @@ type Exchange struct {
 	}
 	// TTL is the lifetime of an ID-JAG; zero means 5 minutes.
 	TTL time.Duration
+	// Claims are set on every ID-JAG, over the ones the exchange derives
+	// (such as client_id: the client's identifier at the authorization
+	// server the ID-JAG is for, which only the identity provider knows).
+	Claims map[string]any
 }
 
 // KeySet is the set of public keys trusted for assertion signatures.
