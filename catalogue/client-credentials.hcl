@@ -59,11 +59,11 @@ scenario "auth/client-credentials-basic" {
     client_secret = local.cc_client_secret
   }
 
-  checks = [checkset.observed]
+  checks = [checkset.always]
 
   case "happy-path" {
     description = "The client authenticates with HTTP Basic and uses the token at the MCP server."
-    checks      = [checkset.client_credentials]
+    checks      = [checkset.observed, checkset.client_credentials]
 
     check "client-credentials-basic-auth" {
       name     = "ClientCredentialsBasicAuth"
@@ -117,11 +117,11 @@ scenario "auth/client-credentials-jwt" {
     signing_algorithm = "ES256"
   }
 
-  checks = [checkset.observed]
+  checks = [checkset.always]
 
   case "happy-path" {
     description = "The client authenticates with a JWT signed by its key and uses the token at the MCP server."
-    checks      = [checkset.client_credentials]
+    checks      = [checkset.observed, checkset.client_credentials]
 
     check "client-credentials-jwt-verified" {
       name     = "ClientCredentialsJwtVerified"

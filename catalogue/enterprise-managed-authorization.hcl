@@ -108,10 +108,11 @@ scenario "auth/enterprise-managed-authorization" {
     idp_token_endpoint = server.idp.token_endpoint
   }
 
-  checks = [checkset.observed]
+  checks = [checkset.always]
 
   case "happy-path" {
     description = "The client exchanges the ID token for an ID-JAG and the ID-JAG for an access token that works at the MCP server."
+    checks      = [checkset.observed]
 
     check "complete-flow-token-exchange" {
       name     = "CompleteFlowTokenExchange"

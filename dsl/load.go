@@ -3,6 +3,8 @@ package dsl
 import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/wifdsl/wifdsl/engine"
+	"io/fs"
+	"path"
 )
 
 // Source says where scenario files come from.
@@ -19,6 +21,28 @@ type Source struct {
 type InlineFile struct {
 	Name  string // the file name diagnostics use; ".json" selects the JSON form
 	Bytes []byte
+}
+
+// SourceFS reads the scenario files of dir in fsys (such as an embedded
+// folder), in lexical order, as inline files named dir/<file>.
+func SourceFS(fsys fs.FS, dir string) (Source, error) {
+	var src Source
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return src, err
+	}
+	for _, e := range entries {
+		if e.IsDir() || !IsScenarioFile(e.Name()) {
+			continue
+		}
+		name := path.Join(dir, e.Name())
+		b, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return src, err
+		}
+		src.Inline = append(src.Inline, InlineFile{Name: name, Bytes: b})
+	}
+	return src, nil
 }
 
 // Loaded is what Load made of its sources, whatever it found.

@@ -116,7 +116,7 @@ func (cfg *Config) compileServerStatic(ms *mergedServer) (*engine.Server, hcl.Di
 	for name, at := range setAttrs(a) {
 		if name != "kind" && !slices.Contains(kindAttributes[kind], name) {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Attribute not for this kind of server",
-				Detail: fmt.Sprintf("The attribute %q does not apply to a server of kind %s; it applies to: %s.", name, kind, strings.Join(kindAttributes[kind], ", ")),
+				Detail:  fmt.Sprintf("The attribute %q does not apply to a server of kind %s; it applies to: %s.", name, kind, strings.Join(kindAttributes[kind], ", ")),
 				Subject: at.NameRange.Ptr()})
 		}
 	}

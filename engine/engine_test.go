@@ -113,7 +113,9 @@ func TestBrokenStepIsAHarnessError(t *testing.T) {
 	c := handCase(check("x", engine.MUST, func(*engine.Observations) bool { return true }))
 	c.Assertions = append([]*engine.AssertionSpec{{Name: "bad", Alg: "HS1", Claims: staticClaims{}}}, c.Assertions...)
 	res := engine.RunCase(context.Background(), c, engine.Options{Command: "true"})
-	if res.Error == "" || res.Checks[0].Status != engine.StatusFailure {
+	// A case the harness could not run is an error of the case: its checks
+	// are not judged (SKIPPED), never blamed on the client.
+	if res.Error == "" || res.Checks[0].Status != engine.StatusSkipped || !strings.Contains(res.Checks[0].ErrorMessage, "case could not run") {
 		t.Errorf("error %q checks %+v", res.Error, res.Checks)
 	}
 }

@@ -43,6 +43,9 @@ const (
 	bugAssertionIssuer   bug = "assertion-issuer"
 	bugNoClientAuth      bug = "no-client-auth"
 	bugWrongGrant        bug = "wrong-grant"
+	bugForgedToken       bug = "forged-token"
+	bugAssertionSubject  bug = "assertion-subject"
+	bugGrantWithoutIDJAG bug = "grant-without-id-jag"
 )
 
 // bugDescriptions is the one list of variants; Bugs and DescribeBug read it.
@@ -63,7 +66,7 @@ var bugDescriptions = map[bug]string{
 	bugGetRequest:        "sends the token request as GET with a query string (trips wif-token-request-post)",
 	bugClientCredentials: "uses client_credentials with a client_assertion, the RFC 7523 §2.2 mix-up (trips wif-grant-type)",
 	bugRepeatedParams:    "sends grant_type twice (trips wif-no-repeated-params)",
-	bugNoDiscovery:       "skips RFC 8414 metadata and posts to <issuer>/token (trips wif-discovery)",
+	bugNoDiscovery:       "skips RFC 8414 metadata and posts to <issuer>/token (trips wif-discovery); in the official extension flows, skips all discovery and posts to <MCP origin>/token (trips the observation checks)",
 	bugRegister:          "POSTs an RFC 7591 registration to <issuer>/register first (trips wif-no-registration)",
 	bugNoBearer:          "sends the access token with the scheme Token instead of Bearer (trips wif-bearer-header)",
 	bugCrash:             "on a token error, kills itself with SIGKILL (hostile)",
@@ -79,6 +82,9 @@ var bugDescriptions = map[bug]string{
 	bugAssertionIssuer:   "client credentials: signs its client assertion with another iss (trips client-credentials-jwt-iss)",
 	bugNoClientAuth:      "enterprise-managed: presents the ID-JAG without client authentication (trips complete-flow-jwt-bearer)",
 	bugWrongGrant:        "client credentials and enterprise-managed: sends grant_type=password (trips client-credentials-grant-type)",
+	bugAssertionSubject:  "client credentials: signs its client assertion with another sub (trips client-credentials-jwt-sub)",
+	bugForgedToken:       "client credentials and enterprise-managed: sends a token no server issued to the MCP server (trips invalid-bearer-token)",
+	bugGrantWithoutIDJAG: "enterprise-managed: when the token exchange fails, presents the ID token itself to the authorization server (trips no-grant-without-id-jag)",
 }
 
 // Bugs returns the names accepted by -bug, sorted.

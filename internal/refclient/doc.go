@@ -105,6 +105,46 @@
 //   - no-bearer: sends the access token as "Authorization: Token <token>"
 //     instead of Bearer. Trips wif-bearer-header.
 //
+// # The official extension flows
+//
+// When MCP_CONFORMANCE_SCENARIO names auth/client-credentials-basic,
+// auth/client-credentials-jwt or auth/enterprise-managed-authorization, the
+// client runs that flow instead, as the official example clients do:
+// discovery (RFC 9728, RFC 8414), then a client_credentials request
+// authenticated with client_secret_basic (RFC 6749 §2.3.1) or with a
+// private_key_jwt client assertion signed with the context's key (RFC 7523
+// §2.2); or an RFC 8693 token exchange of the context's ID token for an
+// ID-JAG at the identity provider followed by a JWT-bearer grant with the
+// ID-JAG, authenticated with client_secret_basic (SEP-990). Then an MCP
+// session with the access token as a Bearer header. The variants retry,
+// hang, hang-start, hang-success, exit-zero, vague, leak, no-resource and
+// token-in-query apply there too, and these only there:
+//
+//   - wrong-secret: sends a wrong client secret. Trips
+//     client-credentials-basic-auth.
+//   - secret-post: sends the client secret in the body (client_secret_post)
+//     where Basic is required. Trips client-credentials-basic-auth.
+//   - assertion-type: sends a wrong client_assertion_type. Trips
+//     client-credentials-assertion-type.
+//   - assertion-audience: signs the client assertion for another audience.
+//     Trips client-credentials-jwt-verified.
+//   - assertion-issuer: signs the client assertion with another iss. Trips
+//     client-credentials-jwt-iss.
+//   - assertion-subject: signs the client assertion with another sub. Trips
+//     client-credentials-jwt-sub.
+//   - no-client-auth: presents the ID-JAG without client authentication.
+//     Trips complete-flow-jwt-bearer.
+//   - wrong-grant: sends grant_type=password. Trips
+//     client-credentials-grant-type.
+//   - forged-token: sends a token no server issued to the MCP server. Trips
+//     invalid-bearer-token.
+//   - grant-without-id-jag: when the token exchange fails, presents the ID
+//     token itself to the authorization server. Trips no-grant-without-id-jag.
+//
+// In these flows no-discovery skips all discovery and posts to the MCP
+// server's origin followed by "/token", and leak also prints the secrets of
+// the context before the first request.
+//
 // Hostile variants, for testing the runner's robustness rather than a check:
 //
 //   - crash: on a token error, prints the error and kills itself with

@@ -61,7 +61,22 @@ func isFlowScenario(s string) bool {
 // MCP session with the access token.
 func (r *run) flow(ctx context.Context, scenario string, fc flowContext) int {
 	r.addSecret(fc.ClientSecret, fc.PrivateKeyPEM, fc.IDPIDToken)
+	if r.bug == bugLeak {
+		fmt.Fprintf(r.stdout, "wifclient: debug: context secrets: %s %s %s\n", fc.ClientSecret, fc.PrivateKeyPEM, fc.IDPIDToken)
+	}
 	c := &http.Client{Transport: newHTTPTransport(), CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if r.bug == bugNoDiscovery {
+		// Guesses that the authorization server is the MCP server's origin.
+		u, err := url.Parse(r.url)
+		if err != nil {
+			return r.flowFail(ctx, err)
+		}
+		_, err = r.tokenRequest(ctx, c, u.Scheme+"://"+u.Host+"/token", url.Values{"grant_type": {"client_credentials"}}, fc.ClientID, fc.ClientSecret)
+		if err == nil {
+			err = errors.New("refclient: no token endpoint at the MCP server's origin")
+		}
+		return r.flowFail(ctx, err)
+	}
 	prm, err := protectedResourceMetadata(ctx, c, "", r.url)
 	if err != nil {
 		return r.flowFail(ctx, err)
@@ -102,6 +117,10 @@ func (r *run) flow(ctx context.Context, scenario string, fc flowContext) int {
 		}
 	case scenarioEnterpriseManaged:
 		jag, err := r.exchange(ctx, c, fc, asm.Issuer, resource)
+		if err != nil && r.bug == bugGrantWithoutIDJAG {
+			// Presents the ID token itself as the grant.
+			jag, err = fc.IDPIDToken, nil
+		}
 		if err != nil {
 			return r.flowFail(ctx, err)
 		}
@@ -131,9 +150,13 @@ func (r *run) flow(ctx context.Context, scenario string, fc flowContext) int {
 	}
 	r.addSecret(tok.AccessToken, tok.RefreshToken)
 	if r.bug == bugLeak {
-		fmt.Fprintf(r.stdout, "wifclient: debug: access_token=%s client_secret=%s\n", tok.AccessToken, fc.ClientSecret)
+		fmt.Fprintf(r.stdout, "wifclient: debug: access_token=%s\n", tok.AccessToken)
 	}
-	line, err := r.bearerSession(ctx, tok.AccessToken)
+	bearer := tok.AccessToken
+	if r.bug == bugForgedToken {
+		bearer = "forged-" + bearer
+	}
+	line, err := r.bearerSession(ctx, bearer)
 	if err != nil {
 		return r.flowFail(ctx, err)
 	}
@@ -222,6 +245,8 @@ func (r *run) clientAssertion(fc flowContext, issuer string) (string, error) {
 		aud = "https://wrong.example"
 	case bugAssertionIssuer:
 		iss = "someone-else"
+	case bugAssertionSubject:
+		sub = "someone-else"
 	}
 	now := time.Now()
 	claims := fmt.Sprintf(`{"iss":%q,"sub":%q,"aud":%q,"iat":%d,"exp":%d,"jti":%q}`,

@@ -219,10 +219,11 @@ func TestMainContextErrors(t *testing.T) {
 
 func TestBugsListAndDocs(t *testing.T) {
 	want := []string{
-		"client-credentials", "crash", "exit-zero", "flood", "fork", "get-request", "grant-fallback",
+		"assertion-audience", "assertion-issuer", "assertion-subject", "assertion-type",
+		"client-credentials", "crash", "exit-zero", "flood", "forged-token", "fork", "get-request", "grant-fallback", "grant-without-id-jag",
 		"hammer", "hang", "hang-start", "hang-success", "ignore-scope", "json-body", "leak", "no-bearer",
-		"no-discovery", "no-protocol-version", "no-resource", "register", "repeated-params", "retry", "scope-as-grant",
-		"self-assertion", "token-in-query", "vague",
+		"no-client-auth", "no-discovery", "no-protocol-version", "no-resource", "register", "repeated-params", "retry",
+		"scope-as-grant", "secret-post", "self-assertion", "token-in-query", "vague", "wrong-grant", "wrong-secret",
 	}
 	if got := Bugs(); !slices.Equal(got, want) {
 		t.Fatalf("Bugs() = %q\nwant %q", got, want)

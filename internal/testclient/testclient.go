@@ -106,3 +106,16 @@ func BuiltinPlan() (*engine.Plan, error) {
 	}
 	return l.Plan, nil
 }
+
+// CataloguePlan compiles the embedded official catalogue.
+func CataloguePlan() (*engine.Plan, error) {
+	src, err := dsl.SourceFS(wifdsl.Catalogue, "catalogue")
+	if err != nil {
+		return nil, err
+	}
+	l, diags := dsl.Load(src, dsl.Options{})
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return l.Plan, nil
+}
