@@ -261,6 +261,15 @@ func (cfg *Config) compileCase(s *Scenario, cd *CaseDef, memo *lateMemo) (*engin
 	checks, ds := cfg.compileChecks(s, cd, lateCtx, memo.forCase(s.Name, cd.Name, names))
 	diags = append(diags, ds...)
 	c.Checks = checks
+	if len(checks) == 0 && !diags.HasErrors() && !cfg.decodeErrors {
+		// A case with nothing to judge would pass whatever the client did.
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Case without checks",
+			Detail:   fmt.Sprintf("The case %q of scenario %q has no check, so it would pass whatever the client does. Add a check block or checks = [checkset.<name>] to the case or its scenario.", cd.Name, s.Name),
+			Subject:  cd.DeclRange.Ptr(),
+		})
+	}
 	return c, diags
 }
 

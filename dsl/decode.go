@@ -20,6 +20,9 @@ type Config struct {
 
 	ctx     *hcl.EvalContext
 	sources map[string][]byte
+	// decodeErrors is set when decoding found errors: Compile then leaves
+	// out the diagnostics those errors would cause in turn.
+	decodeErrors bool
 }
 
 // Requirement is a normative statement that checks verify.
@@ -204,6 +207,7 @@ func DecodeWith(files []*hcl.File, opts Options) (*Config, hcl.Diagnostics) {
 		}
 	}
 	diags = append(diags, cfg.checkReferences()...)
+	cfg.decodeErrors = diags.HasErrors()
 	if len(cfg.Scenarios) == 0 && !diags.HasErrors() && len(files) > 0 {
 		var rng *hcl.Range
 		if len(files) == 1 {

@@ -135,6 +135,9 @@ scenario "s" {
     subject = local.subject
     issuer  = twice("a")
   }
+  check "c" {
+    condition = true
+  }
 }`
 	for _, tc := range []struct {
 		vars map[string]string
@@ -196,6 +199,9 @@ scenario "s" {
     subject = "x"
   }
   context = { a = "1", b = "2" }
+  check "k" {
+    condition = true
+  }
   case "c" {
     timeout = "3s"
     auth_server {

@@ -305,7 +305,7 @@ func (cfg *Config) compileServerLate(ms *mergedServer, srv *engine.Server, lateC
 		r := engine.ResponseRule{Name: rd.Name}
 		if at := rd.Attrs.Endpoint; readAttr(&diags, at, cfg.ctx, evalString, &r.Endpoint) && !slices.Contains(endpoints, r.Endpoint) {
 			diags = append(diags, invalidValue(at, "Unknown endpoint",
-				fmt.Sprintf("A %s has the endpoints %s; %q is not one.%s", srv.Kind, strings.Join(endpoints, ", "), r.Endpoint, suggestion(r.Endpoint, endpoints))))
+				fmt.Sprintf("A server of kind %s has the endpoints %s; %q is not one.%s", srv.Kind, strings.Join(endpoints, ", "), r.Endpoint, suggestion(r.Endpoint, endpoints))))
 		}
 		if at := rd.Attrs.Error; readAttr(&diags, at, cfg.ctx, evalString, &r.Error) && !validErrorCode(r.Error) {
 			diags = append(diags, invalidValue(at, "Invalid OAuth error code",

@@ -1,0 +1,8 @@
+scenario "s" {
+  server "as" {
+    kind = "authorisation_server"
+  }
+  check "c" {
+    condition = true
+  }
+}
