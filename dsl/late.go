@@ -85,9 +85,15 @@ func (e *checkEval) Evaluate(obs *engine.Observations) engine.Outcome {
 // values renders each reference in the condition with its value, the
 // way Terraform explains a failed assertion.
 func (e *checkEval) values(ctx *hcl.EvalContext) map[string]string {
+	return e.cfg.values(e.def.Condition, ctx, 64<<10)
+}
+
+// values renders each reference in expr with its value in ctx, each
+// shortened to max bytes.
+func (cfg *Config) values(expr hcl.Expression, ctx *hcl.EvalContext, max int) map[string]string {
 	out := map[string]string{}
-	for _, t := range e.def.Condition.Variables() {
-		name := e.cfg.source(t.SourceRange())
+	for _, t := range expr.Variables() {
+		name := cfg.source(t.SourceRange())
 		if name == "" {
 			continue
 		}
@@ -100,9 +106,37 @@ func (e *checkEval) values(ctx *hcl.EvalContext) map[string]string {
 			continue
 		}
 		// Kept long: reporters redact secrets first, then shorten.
-		out[name] = renderValue(v, 64<<10)
+		out[name] = renderValue(v, max)
 	}
 	return out
+}
+
+// lateError is the error of a late expression that could not be
+// evaluated: where it is written, why, and the values it saw.
+func (cfg *Config) lateError(expr hcl.Expression, ctx *hcl.EvalContext, err error) error {
+	vals := map[string]string{}
+	for _, t := range expr.Variables() {
+		name := cfg.source(t.SourceRange())
+		v, diags := t.TraverseAbs(ctx)
+		if diags.HasErrors() {
+			// The reference itself is what failed: show what it reached into.
+			name = t.RootName()
+			v, diags = hcl.Traversal{t[0]}.TraverseAbs(ctx)
+			if diags.HasErrors() {
+				continue
+			}
+		}
+		// Kept whole: reports redact secrets first, then shorten.
+		vals[name] = renderValue(v, 64<<10)
+	}
+	if len(vals) == 0 {
+		return err
+	}
+	var parts []string
+	for _, k := range sortedKeys(vals) {
+		parts = append(parts, k+" = "+vals[k])
+	}
+	return fmt.Errorf("%w (with %s)", err, strings.Join(parts, "; "))
 }
 
 // claimsFunc computes an assertion's claims when the case runs.
@@ -275,14 +309,14 @@ func (p *predicate) Match(env *engine.Env, in *record.Incoming) (bool, error) {
 	ctx.Variables = ruleVariables(in)
 	v, diags := p.expr.Value(ctx)
 	if diags.HasErrors() {
-		return false, diagsError(diags)
+		return false, p.cfg.lateError(p.expr, ctx, diagsError(diags))
 	}
 	if v.IsNull() {
-		return false, fmt.Errorf("%s: the condition is null", p.expr.Range())
+		return false, p.cfg.lateError(p.expr, ctx, fmt.Errorf("%s: the condition is null", p.expr.Range()))
 	}
 	bv, err := convert.Convert(v, cty.Bool)
 	if err != nil {
-		return false, fmt.Errorf("%s: the condition must be a bool, not %s", p.expr.Range(), v.Type().FriendlyName())
+		return false, p.cfg.lateError(p.expr, ctx, fmt.Errorf("%s: the condition must be a bool, not %s", p.expr.Range(), v.Type().FriendlyName()))
 	}
 	return bv.True(), nil
 }

@@ -67,6 +67,8 @@ func Timeline(o *engine.Observations) []TimelineEntry {
 		end.Text = "client killed: run interrupted (" + c.HungIn + ")"
 	case c.Signal != "":
 		end.Text = "client died by signal " + c.Signal
+	case c.Killed:
+		end.Text = "client killed: the case ended on a scenario error (" + c.HungIn + ")"
 	default:
 		end.Text = fmt.Sprintf("client exited %d", c.ExitCode)
 	}
