@@ -106,6 +106,13 @@ requirement "no-fallback" {
   tags  = ["R11"]
 }
 
+requirement "retry-after" {
+  level = SHOULD
+  text  = "After temporarily_unavailable with Retry-After, the client tries at most once more, and not before the delay has passed."
+  ref   = "https://www.rfc-editor.org/rfc/rfc9110#section-10.2.3"
+  tags  = ["R10"]
+}
+
 requirement "fail-fast" {
   level = SHOULD
   text  = "After a rejection the client exits promptly instead of hanging."
@@ -260,8 +267,11 @@ checkset "happy_path" {
 }
 
 # What a correct client does when the authorization server rejects it with
-# an error that only an operator can fix.
+# an error that only an operator can fix: no retry, and the failure done
+# right.
 checkset "non_recoverable" {
+  checks = [checkset.fails_clearly]
+
   check "wif-no-retry" {
     name     = "No retry after a non-recoverable error"
     verifies = requirement.no-retry
@@ -269,7 +279,10 @@ checkset "non_recoverable" {
     condition     = length(token_requests) > 0 && token_request_count - length([for r in token_requests : r if lookup(r.form, "grant_type", "") != lookup(token_requests[0].form, "grant_type", "")]) == 1
     error_message = "expected exactly one token request, saw ${token_request_count}"
   }
+}
 
+# How a correct client fails once the authorization server has refused it.
+checkset "fails_clearly" {
   check "wif-no-grant-fallback" {
     name     = "No fallback to another grant or flow"
     verifies = requirement.no-fallback
@@ -396,6 +409,43 @@ scenario "auth/wif-jwt-bearer" {
       seen_jtis = [assertion.workload.claims.jti]
     }
     checks = [checkset.non_recoverable]
+  }
+
+  case "invalid-client" {
+    description = "The authorization server does not accept the workload as a client: 401 invalid_client (RFC 6749 §5.2)."
+    auth_server {
+      reject "client-not-trusted" {
+        when              = true
+        error             = "invalid_client"
+        error_description = "the workload is not a trusted client of this authorization server"
+      }
+    }
+    checks = [checkset.non_recoverable]
+  }
+
+  case "temporarily-unavailable" {
+    description = "The authorization server is overloaded: 503 temporarily_unavailable with Retry-After: 1 (RFC 6749 §5.2, RFC 9110 §10.2.3). The client may try once more after the delay; then it must fail clearly."
+    auth_server {
+      rule "overloaded" {
+        endpoint          = "token"
+        status            = 503
+        error             = "temporarily_unavailable"
+        error_description = "the authorization server is overloaded; try again later"
+        headers           = { "Retry-After" = "1" }
+      }
+    }
+    checks = [checkset.fails_clearly]
+
+    check "wif-retry-after" {
+      name     = "At most one retry, after Retry-After"
+      verifies = requirement.retry-after
+      # Requests with another grant type are fallbacks, judged by wif-no-grant-fallback.
+      condition = length(token_requests) == 0 || (
+        token_request_count - length([for r in token_requests : r if lookup(r.form, "grant_type", "") != lookup(token_requests[0].form, "grant_type", "")]) <= 2 &&
+        alltrue([for i, r in token_requests : r.at_ms - token_requests[0].at_ms >= 1000 if i > 0 && lookup(r.form, "grant_type", "") == lookup(token_requests[0].form, "grant_type", "")])
+      )
+      error_message = "the client sent ${token_request_count} token requests, at ${jsonencode([for r in token_requests : floor(r.at_ms)])} ms; at most one more is due, at least 1 s after the 503"
+    }
   }
 
   case "rejected-scope" {

@@ -114,15 +114,17 @@ type KeyDef struct {
 
 // AuthServerDef is an auth_server block.
 type AuthServerDef struct {
-	Attrs     AuthServerAttrs
-	Rules     []*RuleDef
-	DeclRange hcl.Range
+	Attrs         AuthServerAttrs
+	Rules         []*RuleDef
+	ResponseRules []*ResponseRuleDef
+	DeclRange     hcl.Range
 }
 
 // MCPServerDef is an mcp_server block.
 type MCPServerDef struct {
-	Attrs     MCPServerAttrs
-	DeclRange hcl.Range
+	Attrs         MCPServerAttrs
+	ResponseRules []*ResponseRuleDef
+	DeclRange     hcl.Range
 }
 
 // RuleDef is a reject block.
@@ -258,6 +260,7 @@ func mergeScenario(into, from *Scenario) hcl.Diagnostics {
 			ib.AuthServer = fb.AuthServer
 		} else {
 			mergeAttrsOnce(&ib.AuthServer.Attrs, &fb.AuthServer.Attrs, onConflict("auth_server."))
+			ib.AuthServer.ResponseRules = append(ib.AuthServer.ResponseRules, fb.AuthServer.ResponseRules...)
 			for _, r := range fb.AuthServer.Rules {
 				for _, prev := range ib.AuthServer.Rules {
 					if prev.Name == r.Name {
@@ -273,6 +276,7 @@ func mergeScenario(into, from *Scenario) hcl.Diagnostics {
 			ib.MCPServer = fb.MCPServer
 		} else {
 			mergeAttrsOnce(&ib.MCPServer.Attrs, &fb.MCPServer.Attrs, onConflict("mcp_server."))
+			ib.MCPServer.ResponseRules = append(ib.MCPServer.ResponseRules, fb.MCPServer.ResponseRules...)
 		}
 	}
 	for _, sd := range fb.Servers {
@@ -502,19 +506,9 @@ func (cfg *Config) decodeCaseBody(content *hcl.BodyContent) (*CaseBody, hcl.Diag
 			diags = append(diags, ds...)
 			sd := &AuthServerDef{DeclRange: b.DefRange}
 			bindAttrs(c.Attributes, &sd.Attrs)
-			seenRule := map[string]hcl.Range{}
-			for _, rb := range c.Blocks {
-				if prev, dup := seenRule[rb.Labels[0]]; dup {
-					diags = append(diags, duplicate("reject rule", rb.Labels[0], rb.LabelRanges[0], prev))
-					continue
-				}
-				seenRule[rb.Labels[0]] = rb.DefRange
-				rc, ds := rb.Body.Content(schemas["reject"])
-				diags = append(diags, ds...)
-				rd := &RuleDef{Name: rb.Labels[0], DeclRange: rb.DefRange}
-				bindAttrs(rc.Attributes, &rd.Attrs)
-				sd.Rules = append(sd.Rules, rd)
-			}
+			rejects, rules, ds := decodeRules(c.Blocks)
+			diags = append(diags, ds...)
+			sd.Rules, sd.ResponseRules = rejects, rules
 			body.AuthServer = sd
 		case "mcp_server":
 			if !onlyOne(b, mcpAt) {
@@ -525,6 +519,9 @@ func (cfg *Config) decodeCaseBody(content *hcl.BodyContent) (*CaseBody, hcl.Diag
 			diags = append(diags, ds...)
 			sd := &MCPServerDef{DeclRange: b.DefRange}
 			bindAttrs(c.Attributes, &sd.Attrs)
+			_, rules, ds := decodeRules(c.Blocks)
+			diags = append(diags, ds...)
+			sd.ResponseRules = rules
 			body.MCPServer = sd
 		case "assertion":
 			diags = append(diags, checkName("assertion", b.Labels[0], b.LabelRanges[0])...)
@@ -551,8 +548,16 @@ func decodeServer(b *hcl.Block) (*ServerDef, hcl.Diagnostics) {
 	c, diags := b.Body.Content(schemas["server"])
 	sd := &ServerDef{Name: b.Labels[0], DeclRange: b.DefRange}
 	bindAttrs(c.Attributes, &sd.Attrs)
+	rejects, rules, ds := decodeRules(c.Blocks)
+	sd.Rejects, sd.Rules = rejects, rules
+	return sd, append(diags, ds...)
+}
+
+// decodeRules decodes the reject and rule blocks of a server; names are
+// unique among both.
+func decodeRules(blocks hcl.Blocks) (rejects []*RuleDef, rules []*ResponseRuleDef, diags hcl.Diagnostics) {
 	seen := map[string]hcl.Range{}
-	for _, rb := range c.Blocks {
+	for _, rb := range blocks {
 		kind := "reject rule"
 		if rb.Type == "rule" {
 			kind = "rule"
@@ -567,14 +572,14 @@ func decodeServer(b *hcl.Block) (*ServerDef, hcl.Diagnostics) {
 		if rb.Type == "reject" {
 			rd := &RuleDef{Name: rb.Labels[0], DeclRange: rb.DefRange}
 			bindAttrs(rc.Attributes, &rd.Attrs)
-			sd.Rejects = append(sd.Rejects, rd)
+			rejects = append(rejects, rd)
 			continue
 		}
 		rd := &ResponseRuleDef{Name: rb.Labels[0], DeclRange: rb.DefRange}
 		bindAttrs(rc.Attributes, &rd.Attrs)
-		sd.Rules = append(sd.Rules, rd)
+		rules = append(rules, rd)
 	}
-	return sd, diags
+	return rejects, rules, diags
 }
 
 // checkReferences resolves verifies and checks references and fills in

@@ -158,6 +158,10 @@ var blockHeaders = map[string][]hcl.BlockHeaderSchema{
 	"case":     caseBlocks,
 	"auth_server": {
 		{Type: "reject", LabelNames: []string{"name"}},
+		{Type: "rule", LabelNames: []string{"name"}},
+	},
+	"mcp_server": {
+		{Type: "rule", LabelNames: []string{"name"}},
 	},
 	"server": {
 		{Type: "reject", LabelNames: []string{"name"}},

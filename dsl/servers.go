@@ -63,13 +63,28 @@ func mergeServers(s, c *CaseBody, m *merged) []*mergedServer {
 	hasAuth := s.AuthServer != nil || c.AuthServer != nil
 	hasMCP := s.MCPServer != nil || c.MCPServer != nil
 	var legacy []*mergedServer
+	legacyRules := func(get func(*CaseBody) []*ResponseRuleDef) []*ResponseRuleDef {
+		return overrideByName(get(s), get(c), func(r *ResponseRuleDef) string { return r.Name })
+	}
 	if (!blocks || hasAuth) && byName[authServerName] == nil {
-		ls := &mergedServer{name: authServerName, kind: engine.AuthorizationServer, rejects: m.rules}
+		ls := &mergedServer{name: authServerName, kind: engine.AuthorizationServer, rejects: m.rules,
+			rules: legacyRules(func(b *CaseBody) []*ResponseRuleDef {
+				if b.AuthServer == nil {
+					return nil
+				}
+				return b.AuthServer.ResponseRules
+			})}
 		copyAttrs(&ls.attrs, &m.auth)
 		legacy = append(legacy, ls)
 	}
 	if (!blocks || hasMCP) && byName[mcpServerName] == nil {
-		ls := &mergedServer{name: mcpServerName, kind: engine.MCPServer}
+		ls := &mergedServer{name: mcpServerName, kind: engine.MCPServer,
+			rules: legacyRules(func(b *CaseBody) []*ResponseRuleDef {
+				if b.MCPServer == nil {
+					return nil
+				}
+				return b.MCPServer.ResponseRules
+			})}
 		copyAttrs(&ls.attrs, &m.mcp)
 		legacy = append(legacy, ls)
 	}

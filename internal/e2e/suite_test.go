@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"context"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -22,10 +23,16 @@ func TestMain(m *testing.M) {
 
 var rejectionCases = []string{
 	"expired-assertion", "wrong-audience", "rejected-subject", "replayed-jti",
-	"rejected-scope", "invalid-request", "unauthorized-client",
+	"rejected-scope", "invalid-request", "unauthorized-client", "invalid-client",
 }
 
-var allCases = append([]string{"happy-path"}, rejectionCases...)
+// unavailable is the case whose rejection invites one retry after a delay.
+const unavailable = "temporarily-unavailable"
+
+// failingCases are the cases in which the authorization server refuses.
+var failingCases = append(slices.Clone(rejectionCases), unavailable)
+
+var allCases = append([]string{"happy-path"}, failingCases...)
 
 // tripped maps case → the ids of the checks that did not succeed.
 type tripped map[string][]string
@@ -61,12 +68,12 @@ var scopeMisreported = onCases([]string{"rejected-scope"}, "wif-scope-error-dist
 // token, so the MCP checks of the happy path fail too).
 var suiteMatrix = map[string]tripped{
 	"":               {},
-	"retry":          onCases(rejectionCases, "wif-no-retry"),
-	"grant-fallback": onCases(rejectionCases, "wif-no-grant-fallback"),
-	"hang":           onCases(rejectionCases, "wif-fails-fast"),
-	"exit-zero":      onCases(rejectionCases, "wif-exit-nonzero"),
-	"vague":          onCases(rejectionCases, "wif-error-surfaced").plus(scopeMisreported),
-	"scope-as-grant": onCases([]string{"rejected-scope", "invalid-request", "unauthorized-client"}, "wif-error-surfaced").plus(scopeMisreported),
+	"retry":          onCases(rejectionCases, "wif-no-retry").plus(onCases([]string{unavailable}, "wif-retry-after")),
+	"grant-fallback": onCases(failingCases, "wif-no-grant-fallback"),
+	"hang":           onCases(failingCases, "wif-fails-fast"),
+	"exit-zero":      onCases(failingCases, "wif-exit-nonzero"),
+	"vague":          onCases(failingCases, "wif-error-surfaced").plus(scopeMisreported),
+	"scope-as-grant": onCases([]string{"rejected-scope", "invalid-request", "unauthorized-client", "invalid-client", unavailable}, "wif-error-surfaced").plus(scopeMisreported),
 	"no-resource":    onCases([]string{"happy-path"}, "wif-resource-indicator"),
 	"token-in-query": onCases([]string{"happy-path"}, "wif-token-not-in-query"),
 	"leak":           onCases(allCases, "wif-no-secret-leak"),

@@ -45,6 +45,9 @@ type OAuthError struct {
 	URI string
 	// Status is the HTTP status code of the response.
 	Status int
+	// RetryAfter is the delay of a Retry-After header in seconds (RFC 9110
+	// §10.2.3), zero when there is none.
+	RetryAfter time.Duration
 }
 
 // Error names the OAuth error code and, when present, its description.
@@ -296,6 +299,16 @@ func (h *JWTBearerHandler) authorize(ctx context.Context, req *http.Request, res
 		return tok, nil
 	}
 	var oerr *OAuthError
+	// temporarily_unavailable (RFC 6749 §5.2) with a Retry-After the client
+	// can honour: one more attempt once the delay has passed, never more.
+	if errors.As(err, &oerr) && oerr.Code == "temporarily_unavailable" && oerr.RetryAfter > 0 && oerr.RetryAfter <= maxRetryAfter && h.variant != bugRetry {
+		if sleepCtx(ctx, oerr.RetryAfter) == nil {
+			tok, err = h.requestToken(ctx, tokenEndpoint, h.tokenForm(p))
+			if err == nil {
+				return tok, nil
+			}
+		}
+	}
 	if errors.As(err, &oerr) {
 		switch h.variant {
 		case bugRetry:
@@ -325,6 +338,9 @@ func (h *JWTBearerHandler) authorize(ctx context.Context, req *http.Request, res
 	}
 	return nil, err
 }
+
+// maxRetryAfter is the longest Retry-After the client waits for.
+const maxRetryAfter = 3 * time.Second
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)

@@ -173,7 +173,11 @@ func parseTokenResponse(resp *http.Response) (*oauth2.Token, error) {
 	var tr tokenResponse
 	jsonErr := json.Unmarshal(body, &tr)
 	if jsonErr == nil && tr.Error != "" {
-		return nil, &OAuthError{Code: tr.Error, Description: tr.ErrorDescription, URI: tr.ErrorURI, Status: resp.StatusCode}
+		oerr := &OAuthError{Code: tr.Error, Description: tr.ErrorDescription, URI: tr.ErrorURI, Status: resp.StatusCode}
+		if secs, err := strconv.Atoi(strings.TrimSpace(resp.Header.Get("Retry-After"))); err == nil && secs > 0 {
+			oerr.RetryAfter = time.Duration(secs) * time.Second
+		}
+		return nil, oerr
 	}
 	switch {
 	case resp.StatusCode == http.StatusOK:
