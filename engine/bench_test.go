@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"fmt"
 	"os/exec"
 	"slices"
 	"testing"
@@ -53,7 +54,35 @@ func quantile(d []time.Duration, q float64) time.Duration {
 // Every case starts both stub servers, mints its assertions, evaluates its
 // context, runs the client and evaluates every check.
 func BenchmarkCaseOverhead(b *testing.B) {
-	cases := builtinCases(b)
+	caseOverhead(b, builtinCases(b))
+}
+
+// BenchmarkCaseOverheadServers is BenchmarkCaseOverhead for the cases of
+// the embedded catalogue with two servers (an authorization server and an
+// MCP server, auth/client-credentials-basic) and with three (an identity
+// provider as well, auth/enterprise-managed-authorization), keys and
+// response rules included.
+func BenchmarkCaseOverheadServers(b *testing.B) {
+	plan, err := testclient.CataloguePlan()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, n := range []int{2, 3} {
+		var cases []*engine.Case
+		for _, c := range plan.Cases() {
+			if len(c.Servers) == n {
+				cases = append(cases, c)
+			}
+		}
+		if len(cases) == 0 {
+			b.Fatalf("the catalogue has no case with %d servers", n)
+		}
+		b.Run(fmt.Sprintf("servers=%d", n), func(b *testing.B) { caseOverhead(b, cases) })
+	}
+}
+
+// caseOverhead is the loop of BenchmarkCaseOverhead over cases.
+func caseOverhead(b *testing.B, cases []*engine.Case) {
 	ctx := context.Background()
 	opts := engine.Options{Command: noopClient}
 	var caseTimes, procTimes []time.Duration
