@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/oauthex"
+	"github.com/wifdsl/wifdsl/internal/loopback"
 )
 
 // Defaults for zero [Config] fields.
@@ -62,6 +63,7 @@ type Server struct {
 	metadata   []byte
 
 	ln        net.Listener
+	plain     plainListener
 	srv       *http.Server
 	done      chan struct{}
 	serveErr  error
@@ -122,17 +124,21 @@ func New(cfg Config) (*Server, error) {
 		s.seen[jti] = true
 	}
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, url, err := loopback.Listen(cfg.TLS)
 	if err != nil {
 		return nil, fmt.Errorf("authserver: listen on 127.0.0.1: %w", err)
 	}
 	s.ln = ln
-	s.url = "http://" + ln.Addr().String()
+	s.url = url
+	if err := s.listenPlain(); err != nil {
+		ln.Close()
+		return nil, err
+	}
 
 	meta := oauthex.AuthServerMeta{
 		Issuer:                            s.url,
 		AuthorizationEndpoint:             s.url + PathAuthorize,
-		TokenEndpoint:                     s.TokenEndpoint(),
+		TokenEndpoint:                     s.AdvertisedTokenEndpoint(),
 		JWKSURI:                           s.url + PathJWKS,
 		ScopesSupported:                   s.cfg.ScopesSupported,
 		ResponseTypesSupported:            []string{"code"},
@@ -147,6 +153,7 @@ func New(cfg Config) (*Server, error) {
 	}
 	if s.metadata, err = json.Marshal(meta); err != nil {
 		ln.Close()
+		s.closePlainListener()
 		return nil, fmt.Errorf("authserver: encode metadata: %w", err)
 	}
 
@@ -165,6 +172,7 @@ func New(cfg Config) (*Server, error) {
 			s.serveErr = err
 		}
 	}()
+	s.servePlain()
 	return s, nil
 }
 
@@ -188,6 +196,7 @@ func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		err := s.srv.Close()
 		<-s.done
+		s.waitPlain()
 		s.closeErr = errors.Join(err, s.serveErr)
 		if s.closeErr != nil {
 			s.closeErr = fmt.Errorf("authserver: close: %w", s.closeErr)
@@ -296,6 +305,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			Path:   r.URL.Path,
 			Query:  queryOf(r),
 			Status: rep.status,
+			Scheme: schemeOf(r),
 		}
 		s.mu.Lock()
 		s.requests = append(s.requests, rec)

@@ -52,6 +52,7 @@ func (s *Server) handleToken(r *http.Request, arrival time.Time) reply {
 		Time:        arrival,
 		Method:      r.Method,
 		Path:        r.URL.Path,
+		Scheme:      schemeOf(r),
 		Query:       queryOf(r),
 		ContentType: mediaType(r.Header.Get("Content-Type")),
 		Header:      r.Header.Clone(),
