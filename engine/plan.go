@@ -98,6 +98,11 @@ type Case struct {
 	Client ClientSpec
 	// Checks judge the observations.
 	Checks []*Check
+	// TLS makes every server of the case speak HTTPS with a certificate
+	// of the run's CA, which the client is told to trust (CAFileEnv).
+	TLS bool
+	// JWTFile, if set, delivers an assertion to the client as a file too.
+	JWTFile *JWTFileSpec
 }
 
 // ID is "scenario/case".
@@ -151,6 +156,9 @@ type AuthServerSpec struct {
 	// SeenJTIs, if set, computes jti values the server treats as already
 	// used; it is evaluated once the assertions are minted.
 	SeenJTIs ValueFunc
+	// PlainTokenEndpoint advertises the token endpoint on a second,
+	// plain-HTTP listener: in TLS mode, a downgrade.
+	PlainTokenEndpoint bool
 }
 
 // Rule is a scenario's reason to answer a token request with an error.

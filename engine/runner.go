@@ -41,6 +41,10 @@ type Options struct {
 	OnCase func(*CaseResult)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// TLS runs every case in TLS mode, as if each had tls = true.
+	TLS bool
+
+	ca *runCA // the run's CA in TLS mode, made by Run
 }
 
 // Run executes every case of the plan and returns the results in plan
@@ -56,6 +60,11 @@ func Run(ctx context.Context, plan *Plan, opts Options) (*Result, error) {
 		now = time.Now
 	}
 	cases := plan.Cases()
+	opts, removeCA, err := withRunCA(opts, cases, now())
+	if err != nil {
+		return nil, err
+	}
+	defer removeCA()
 	res := &Result{Started: now(), Cases: make([]*CaseResult, len(cases))}
 	par := opts.Parallel
 	if par <= 0 {
@@ -143,6 +152,10 @@ type runState struct {
 	// envMu guards env: the stub servers' handlers read it (rules) while
 	// later parts of the case still add to it.
 	envMu sync.RWMutex
+	// ca is the CA in TLS mode (ownCA when the case made it itself); jwt
+	// is the JWT file, if the case has one.
+	ca, ownCA *runCA
+	jwt       *jwtFile
 }
 
 // envSnapshot returns a copy of the environment that later steps do not change.
@@ -188,13 +201,16 @@ func RunCase(ctx context.Context, c *Case, opts Options) *CaseResult {
 	st.obs.Env = st.env
 	cr := &CaseResult{Scenario: c.Scenario, Case: c.Name, Description: c.Description, Started: st.start}
 	defer st.closeServers()
+	defer st.removeFiles()
 	parts := []struct {
 		name string
 		run  func() error
 	}{
+		{"tls", st.setupTLS},
 		{"start-servers", st.startServers},
 		{"mint", st.mintAll},
 		{"mark-seen", st.markSeen},
+		{"jwt-file", st.startJWTFile},
 		{"launch-client", func() error { return st.launch(ctx) }},
 	}
 	for _, p := range parts {
@@ -203,6 +219,7 @@ func RunCase(ctx context.Context, c *Case, opts Options) *CaseResult {
 			break
 		}
 	}
+	st.stopJWTFile()
 	st.closeServers()
 	st.collect()
 	cr.Observations = st.obs
@@ -267,6 +284,7 @@ func (st *runState) startAuth(s *Server) error {
 		}
 	}
 	cfg.Keys = st.keys
+	cfg.TLS = st.serverTLS()
 	cfg.TokenPrefix = "wif-at-" + sanitize(st.c.Name)
 	cfg.Start = st.start
 	cfg.Now = st.opts.Now
@@ -305,6 +323,7 @@ func (st *runState) startMCP(s *Server) error {
 	}
 	cfg.Start = st.start
 	cfg.Now = st.opts.Now
+	cfg.TLS = st.serverTLS()
 	m, err := mcpserver.New(cfg)
 	if err != nil {
 		return err
@@ -387,6 +406,9 @@ func (st *runState) launch(ctx context.Context) error {
 		maps.Copy(full, cctx)
 	}
 	full["name"] = st.c.Scenario
+	if st.jwt != nil {
+		full[ContextKeyJWTFile] = st.jwt.path
+	}
 	st.setEnv(func(e *Env) { e.Context = full })
 	ctxJSON, err := json.Marshal(full)
 	if err != nil {
@@ -406,6 +428,7 @@ func (st *runState) launch(ctx context.Context) error {
 		"MCP_CONFORMANCE_CONTEXT="+string(ctxJSON),
 		"WIFDSL_CASE="+st.c.Name,
 	)
+	env = st.withHarnessEnv(env)
 	co := &st.obs.Client
 	co.Command = st.opts.Command
 	co.Args = []string{st.target.URL()}
@@ -555,8 +578,9 @@ func (st *runState) liveSecrets() func() []string {
 	}
 	st.envMu.RUnlock()
 	auths := slices.Clone(st.authSeq)
+	jf := st.jwt
 	return func() []string {
-		out := slices.Clone(minted)
+		out := append(slices.Clone(minted), jf.tokens()...)
 		for _, as := range auths {
 			out = append(out, as.IssuedTokens()...)
 		}
@@ -572,6 +596,7 @@ func (st *runState) secrets() []string {
 		out = append(out, st.env.Assertions[name].Token)
 	}
 	out = append(out, st.obs.IssuedTokens...)
+	out = append(out, st.jwt.tokens()...)
 	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
 	return out
 }

@@ -32,6 +32,7 @@ func authConfig(s *Server) authserver.Config {
 		Leeway:              a.Leeway,
 		SkipVerification:    a.SkipVerification,
 		TokenTTL:            a.TokenTTL,
+		PlainTokenEndpoint:  a.PlainTokenEndpoint,
 	}
 	for _, r := range a.Rules {
 		cfg.Rules = append(cfg.Rules, authserver.Rule{
@@ -171,6 +172,7 @@ func Describe(c *Case) []ServerDescription {
 	var out []ServerDescription
 	for _, s := range c.Servers {
 		d := ServerDescription{Name: s.Name, Kind: s.Kind, URLs: PreviewURLs(s), Settings: map[string]string{}}
+		describeTLS(c, s, &d)
 		switch s.Kind {
 		case AuthorizationServer:
 			b := authConfig(s).Behaviour()
