@@ -154,6 +154,7 @@ type merged struct {
 	mcp        MCPServerAttrs
 	assertions []*AssertionDef
 	contexts   []*hcl.Attribute // scenario first, then case
+	jwtFile    *JWTFileDef
 }
 
 func mergeBodies(s, c *CaseBody) *merged {
@@ -169,6 +170,7 @@ func mergeBodies(s, c *CaseBody) *merged {
 		if b.MCPServer != nil {
 			overlayAttrs(&m.mcp, &b.MCPServer.Attrs)
 		}
+		m.jwtFile = overlayJWTFile(m.jwtFile, b.JWTFile)
 		for _, a := range b.Assertions {
 			i := slices.IndexFunc(m.assertions, func(p *AssertionDef) bool { return p.Name == a.Name })
 			if i < 0 {
@@ -202,6 +204,7 @@ func (cfg *Config) compileCase(s *Scenario, cd *CaseDef, memo *lateMemo) (*engin
 	readAttr(&diags, m.attrs.Description, cfg.ctx, evalString, &c.Description)
 	readAttr(&diags, m.attrs.Timeout, cfg.ctx, evalPositiveDuration, &c.Timeout)
 	readAttr(&diags, m.attrs.FailFast, cfg.ctx, evalPositiveDuration, &c.FailFast)
+	readAttr(&diags, m.attrs.TLS, cfg.ctx, evalBool, &c.TLS)
 	var names []string
 	for _, a := range m.assertions {
 		names = append(names, a.Name)
@@ -228,6 +231,8 @@ func (cfg *Config) compileCase(s *Scenario, cd *CaseDef, memo *lateMemo) (*engin
 	if len(m.contexts) > 0 {
 		c.Client.Context = &contextValue{cfg: cfg, exprs: m.contexts, preview: preview}
 	}
+	c.JWTFile, ds = cfg.compileJWTFile(m.jwtFile, names)
+	diags = append(diags, ds...)
 	checks, ds := cfg.compileChecks(s, cd, lateCtx, memo.forCase(s.Name, cd.Name, names))
 	diags = append(diags, ds...)
 	c.Checks = checks
@@ -253,6 +258,7 @@ func (cfg *Config) compileAuth(m *merged, lateCtx *hcl.EvalContext) (*engine.Aut
 	verify := true
 	readAttr(&diags, a.VerifyAssertion, cfg.ctx, evalBool, &verify)
 	st.SkipVerification = !verify
+	readAttr(&diags, a.PlainTokenEndpoint, cfg.ctx, evalBool, &st.PlainTokenEndpoint)
 	if at := a.SeenJTIs; at != nil {
 		diags = append(diags, checkLate(at.Expr, lateCtx, "a list of strings", cty.List(cty.String))...)
 		st.SeenJTIs = &lateValue{cfg: cfg, expr: at.Expr}

@@ -82,6 +82,7 @@ type CaseBody struct {
 	Assertions []*AssertionDef
 	Checks     []*CheckDef
 	CheckSets  []ref
+	JWTFile    *JWTFileDef
 }
 
 // AuthServerDef is an auth_server block.
@@ -246,6 +247,7 @@ func mergeScenario(into, from *Scenario) hcl.Diagnostics {
 			mergeAttrsOnce(&ib.MCPServer.Attrs, &fb.MCPServer.Attrs, onConflict("mcp_server."))
 		}
 	}
+	mergeJWTFileOnce(ib, fb, onConflict("jwt_file."))
 	for _, a := range fb.Assertions {
 		for _, prev := range ib.Assertions {
 			if prev.Name == a.Name {
@@ -469,6 +471,8 @@ func (cfg *Config) decodeCaseBody(content *hcl.BodyContent) (*CaseBody, hcl.Diag
 			ad := &AssertionDef{Name: b.Labels[0], DeclRange: b.DefRange}
 			bindAttrs(c.Attributes, &ad.Attrs)
 			body.Assertions = append(body.Assertions, ad)
+		case "jwt_file":
+			diags = append(diags, decodeJWTFile(b, body)...)
 		}
 	}
 	checks, ds := cfg.decodeChecks(content.Blocks)

@@ -45,6 +45,7 @@ type CaseAttrs struct {
 	FailFast    *hcl.Attribute `hcl:"fail_fast,optional"`
 	Context     *hcl.Attribute `hcl:"context,optional"` // late: over the servers and assertions
 	Checks      *hcl.Attribute `hcl:"checks,optional"`
+	TLS         *hcl.Attribute `hcl:"tls,optional"`
 }
 
 // ScenarioAttrs are the attributes only a scenario block has.
@@ -62,6 +63,7 @@ type AuthServerAttrs struct {
 	TokenTTL            *hcl.Attribute `hcl:"token_ttl,optional"`
 	VerifyAssertion     *hcl.Attribute `hcl:"verify_assertion,optional"`
 	SeenJTIs            *hcl.Attribute `hcl:"seen_jtis,optional"` // late: over the assertions
+	PlainTokenEndpoint  *hcl.Attribute `hcl:"plain_token_endpoint,optional"`
 }
 
 // RuleAttrs are the attributes of a reject block.
@@ -114,6 +116,7 @@ var caseBlocks = []hcl.BlockHeaderSchema{
 	{Type: "auth_server"},
 	{Type: "mcp_server"},
 	{Type: "assertion", LabelNames: []string{"name"}},
+	jwtFileBlock,
 	checkBlock,
 }
 
@@ -129,6 +132,7 @@ var attrsOf = map[string][]any{
 	"reject":      {&RuleAttrs{}},
 	"mcp_server":  {&MCPServerAttrs{}},
 	"assertion":   {&AssertionAttrs{}},
+	"jwt_file":    {&JWTFileAttrs{}},
 }
 
 // schemas are the body schemas of every block type, derived once.

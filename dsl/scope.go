@@ -179,7 +179,7 @@ func placeholderRuleVariables() map[string]cty.Value {
 var ObservationVariables = []string{
 	"token_requests", "requests", "mcp_requests", "client", "issued_tokens",
 	"token_request_count", "request_count", "mcp_request_count",
-	"first_error_ms", "first_token_ms", "context",
+	"first_error_ms", "first_token_ms", "context", "jwt_file", "tls",
 }
 
 func ms(d time.Duration) float64 {
@@ -227,6 +227,7 @@ func tokenRequestJSON(tr *record.TokenRequest) map[string]any {
 		"at_ms":            ms(tr.At),
 		"method":           tr.Method,
 		"path":             tr.Path,
+		"scheme":           tr.Scheme,
 		"query":            firstValues(tr.Query),
 		"content_type":     tr.ContentType,
 		"headers":          lowerHeaders(tr.Header),
@@ -262,6 +263,7 @@ func observationVariables(o *engine.Observations) (map[string]cty.Value, error) 
 		reqs[i] = map[string]any{
 			"server": r.Server, "method": r.Method, "path": r.Path,
 			"query": firstValues(r.Query), "status": r.Status, "at_ms": ms(r.At),
+			"scheme": r.Scheme,
 		}
 	}
 	mcps := make([]any, len(o.MCPRequests))
@@ -299,6 +301,8 @@ func observationVariables(o *engine.Observations) (map[string]cty.Value, error) 
 		"token_request_count": o.TokenRequestCount, "request_count": o.RequestCount,
 		"mcp_request_count": o.MCPRequestCount,
 		"first_error_ms":    msOrNil(o.FirstError), "first_token_ms": msOrNil(o.FirstTokenIssued),
+		"jwt_file": jwtFileJSON(o.JWTFile),
+		"tls":      map[string]any{"enabled": o.TLS.Enabled, "ca_file": o.TLS.CAFile},
 	}
 	vars := map[string]cty.Value{}
 	for k, v := range raw {
