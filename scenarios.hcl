@@ -134,6 +134,27 @@ requirement "no-secret-logging" {
   tags  = ["R15"]
 }
 
+requirement "assertion-over-tls" {
+  level = MUST
+  text  = "The client sends the workload JWT only over TLS: offered a plain-HTTP token endpoint by metadata it fetched over HTTPS, it does not send the JWT there."
+  ref   = "https://github.com/modelcontextprotocol/modelcontextprotocol/pull/1933"
+  tags  = ["R16"]
+}
+
+requirement "jwt-file-assertion" {
+  level = MUST
+  text  = "A client handed the workload JWT as a file sends, verbatim, a JWT the platform wrote to that file."
+  ref   = "https://www.rfc-editor.org/rfc/rfc7523#section-2.1"
+  tags  = ["R4"]
+}
+
+requirement "jwt-file-fresh" {
+  level = SHOULD
+  text  = "A client handed the workload JWT as a file reads the file when it needs a token, so it never sends a JWT the platform had already replaced."
+  ref   = "https://kubernetes.io/docs/concepts/storage/projected-volumes/#serviceaccounttoken"
+  tags  = ["R4"]
+}
+
 # ---------------------------------------------------------------------------
 # Shared values
 # ---------------------------------------------------------------------------
@@ -158,7 +179,7 @@ checkset "always" {
     name     = "No secret in the client's output"
     verifies = requirement.no-secret-logging
     condition = !anytrue([
-      for s in concat([for a in assertion : a.token], issued_tokens) : strcontains(client.output, s)
+      for s in concat([for a in assertion : a.token], [for v in jwt_file.versions : v.token], issued_tokens) : strcontains(client.output, s)
     ])
     error_message = "the client printed a workload assertion or an access token to its stdout or stderr"
   }
@@ -304,6 +325,36 @@ checkset "non_recoverable" {
   }
 }
 
+# What a correct client does with a workload JWT that arrives as a file the
+# platform rewrites (jwt_file).
+checkset "jwt_file" {
+  check "wif-jwt-file-assertion" {
+    name     = "Assertion is a JWT written to the file"
+    verifies = requirement.jwt-file-assertion
+    condition = length(token_requests) > 0 && alltrue([
+      for r in token_requests : contains([for v in jwt_file.versions : v.token], lookup(r.form, "assertion", ""))
+    ])
+    error_message = length(token_requests) == 0 ? "the client made no token request" : "the assertion parameter was not one of the ${jwt_file.version_count} JWTs written to ${jwt_file.path}"
+  }
+
+  # The version sent must be the newest, or superseded for less than one
+  # rewrite interval when the request arrived: a client that reads the
+  # file right before its token request passes whatever the scheduling,
+  # one that keeps an old copy does not.
+  check "wif-jwt-file-fresh" {
+    name     = "Assertion read from the file when needed"
+    verifies = requirement.jwt-file-fresh
+    condition = length(token_requests) > 0 && alltrue([
+      for r in token_requests : alltrue([
+        for v in jwt_file.versions : alltrue([
+          for w in jwt_file.versions : w.seq != v.seq + 1 || r.at_ms - w.at_ms < jwt_file.rewrite_every_ms
+        ]) if v.token == lookup(r.form, "assertion", "")
+      ])
+    ])
+    error_message = "the client sent JWT file version(s) ${jsonencode(flatten([for r in token_requests : [for v in jwt_file.versions : v.seq if v.token == lookup(r.form, "assertion", "")]]))} although newer ones had been written at least ${jwt_file.rewrite_every_ms} ms before its token request (versions written at ${jsonencode([for v in jwt_file.versions : v.at_ms])} ms, token requests at ${jsonencode([for r in token_requests : r.at_ms])} ms)"
+  }
+}
+
 # ---------------------------------------------------------------------------
 # The scenario
 # ---------------------------------------------------------------------------
@@ -443,5 +494,47 @@ scenario "auth/wif-jwt-bearer" {
       }
     }
     checks = [checkset.non_recoverable]
+  }
+
+  # R16. The servers speak HTTPS (tls = true) with a CA the client is handed
+  # through SSL_CERT_FILE, NODE_EXTRA_CA_CERTS and WIFDSL_CA_FILE, but the
+  # authorization server metadata, fetched over HTTPS, advertises an
+  # http:// token endpoint: a plain listener of the same server that
+  # answers like the real one and records every request with its scheme.
+  # A client that sends its token request there has put the workload JWT
+  # on the wire in clear. The check passes only when the client did fetch
+  # that metadata over TLS (so it was offered the downgrade: trusting the
+  # run's CA is part of passing) and sent no token request without TLS.
+  case "tls-downgrade" {
+    description = "TLS mode; the authorization server metadata, served over HTTPS, advertises a plain-HTTP token endpoint."
+    tls         = true
+    auth_server {
+      plain_token_endpoint = true
+    }
+
+    check "wif-assertion-over-tls" {
+      name     = "Workload JWT sent only over TLS"
+      verifies = requirement.assertion-over-tls
+      condition = anytrue([
+        for r in requests : r.server == "auth" && contains(local.metadata_paths, r.path) && r.scheme == "https" && r.status == 200
+      ]) && !anytrue([for r in token_requests : r.scheme != "https"])
+      error_message = anytrue([for r in token_requests : r.scheme != "https"]) ? "the client sent ${length([for r in token_requests : r if r.scheme != "https"])} token request(s) with the workload JWT over plain HTTP to the downgraded token endpoint" : "the client never fetched the authorization server metadata over TLS, so it was never offered the downgrade (does it trust the CA in ${tls.ca_file}?)"
+    }
+  }
+
+  # The workload JWT arrives as a file (WIFDSL_JWT_FILE,
+  # AWS_WEB_IDENTITY_TOKEN_FILE, context key jwt_file) that the harness
+  # rewrites every 250 ms with a new JWT, as platforms rotate projected
+  # tokens; valid_jwt is not given, so the file is the only source.
+  case "jwt-file" {
+    description = "The workload JWT is a file the harness rewrites every 250 ms; the context has no valid_jwt."
+    jwt_file {
+      assertion     = "workload"
+      rewrite_every = "250ms"
+    }
+    context = {
+      valid_jwt = null
+    }
+    checks = [checkset.jwt_file]
   }
 }

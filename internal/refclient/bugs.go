@@ -36,6 +36,8 @@ const (
 	bugHammer            bug = "hammer"
 	bugIgnoreScope       bug = "ignore-scope"
 	bugNoProtocolVersion bug = "no-protocol-version"
+	bugTLSDowngrade      bug = "tls-downgrade"
+	bugStaleJWTFile      bug = "stale-jwt-file"
 )
 
 // bugDescriptions is the one list of variants; Bugs and DescribeBug read it.
@@ -65,6 +67,8 @@ var bugDescriptions = map[bug]string{
 	bugHammer:            "sends 10,000 token requests as fast as it can, then fails (hostile)",
 	bugIgnoreScope:       "ignores the scope of the WWW-Authenticate challenge (trips examples/scenarios/challenge-scope.hcl)",
 	bugNoProtocolVersion: "strips the MCP-Protocol-Version header from MCP requests (trips examples/scenarios/protocol-version.hcl)",
+	bugTLSDowngrade:      "sends the assertion to an http:// token endpoint advertised over HTTPS (trips wif-assertion-over-tls)",
+	bugStaleJWTFile:      "reads the JWT file once at start, waits until it was rewritten twice, then sends that first copy (trips wif-jwt-file-fresh)",
 }
 
 // Bugs returns the names accepted by -bug, sorted.

@@ -222,7 +222,7 @@ func TestBugsListAndDocs(t *testing.T) {
 		"client-credentials", "crash", "exit-zero", "flood", "fork", "get-request", "grant-fallback",
 		"hammer", "hang", "hang-start", "hang-success", "ignore-scope", "json-body", "leak", "no-bearer",
 		"no-discovery", "no-protocol-version", "no-resource", "register", "repeated-params", "retry", "scope-as-grant",
-		"self-assertion", "token-in-query", "vague",
+		"self-assertion", "stale-jwt-file", "tls-downgrade", "token-in-query", "vague",
 	}
 	if got := Bugs(); !slices.Equal(got, want) {
 		t.Fatalf("Bugs() = %q\nwant %q", got, want)
