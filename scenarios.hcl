@@ -337,21 +337,23 @@ checkset "jwt_file" {
     error_message = length(token_requests) == 0 ? "the client made no token request" : "the assertion parameter was not one of the ${jwt_file.version_count} JWTs written to ${jwt_file.path}"
   }
 
-  # The version sent must be the newest, or superseded for less than one
-  # rewrite interval when the request arrived: a client that reads the
-  # file right before its token request passes whatever the scheduling,
-  # one that keeps an old copy does not.
+  # "When it needs a token" is observable: the MCP server's 401 tells the
+  # client so. The JWT sent must still have been in the file when the last
+  # 401 before the token request arrived: its successor, if any, was
+  # written later. A client that reads the file after the challenge always
+  # passes, whatever the scheduling; one that kept a copy from before the
+  # file was rewritten does not.
   check "wif-jwt-file-fresh" {
     name     = "Assertion read from the file when needed"
     verifies = requirement.jwt-file-fresh
     condition = length(token_requests) > 0 && alltrue([
-      for r in token_requests : alltrue([
-        for v in jwt_file.versions : alltrue([
-          for w in jwt_file.versions : w.seq != v.seq + 1 || r.at_ms - w.at_ms < jwt_file.rewrite_every_ms
-        ]) if v.token == lookup(r.form, "assertion", "")
-      ])
+      for r in token_requests : alltrue(flatten([
+        for v in jwt_file.versions : [
+          for w in jwt_file.versions : w.at_ms > try(max([for q in requests : q.at_ms if q.server == "mcp" && q.status == 401 && q.at_ms < r.at_ms]...), 0) if w.seq == v.seq + 1
+        ] if v.token == lookup(r.form, "assertion", "")
+      ]))
     ])
-    error_message = "the client sent JWT file version(s) ${jsonencode(flatten([for r in token_requests : [for v in jwt_file.versions : v.seq if v.token == lookup(r.form, "assertion", "")]]))} although newer ones had been written at least ${jwt_file.rewrite_every_ms} ms before its token request (versions written at ${jsonencode([for v in jwt_file.versions : v.at_ms])} ms, token requests at ${jsonencode([for r in token_requests : r.at_ms])} ms)"
+    error_message = "the client sent JWT file version(s) ${jsonencode(flatten([for r in token_requests : [for v in jwt_file.versions : v.seq if v.token == lookup(r.form, "assertion", "")]]))}, already replaced before the MCP server's challenge (versions written at ${jsonencode([for v in jwt_file.versions : v.at_ms])} ms; challenges at ${jsonencode([for q in requests : q.at_ms if q.server == "mcp" && q.status == 401])} ms; token requests at ${jsonencode([for r in token_requests : r.at_ms])} ms)"
   }
 }
 
