@@ -141,6 +141,27 @@ requirement "no-secret-logging" {
   tags  = ["R15"]
 }
 
+requirement "assertion-over-tls" {
+  level = MUST
+  text  = "The client sends the workload JWT only over TLS: offered a plain-HTTP token endpoint by metadata it fetched over HTTPS, it does not send the JWT there."
+  ref   = "https://github.com/modelcontextprotocol/modelcontextprotocol/pull/1933"
+  tags  = ["R16"]
+}
+
+requirement "jwt-file-assertion" {
+  level = MUST
+  text  = "A client handed the workload JWT as a file sends, verbatim, a JWT the platform wrote to that file."
+  ref   = "https://www.rfc-editor.org/rfc/rfc7523#section-2.1"
+  tags  = ["R4"]
+}
+
+requirement "jwt-file-fresh" {
+  level = SHOULD
+  text  = "A client handed the workload JWT as a file reads the file when it needs a token, so it never sends a JWT the platform had already replaced."
+  ref   = "https://kubernetes.io/docs/concepts/storage/projected-volumes/#serviceaccounttoken"
+  tags  = ["R4"]
+}
+
 # ---------------------------------------------------------------------------
 # Shared values
 # ---------------------------------------------------------------------------
@@ -165,7 +186,7 @@ checkset "always" {
     name     = "No secret in the client's output"
     verifies = requirement.no-secret-logging
     condition = !anytrue([
-      for s in concat([for a in assertion : a.token], issued_tokens) : strcontains(client.output, s)
+      for s in concat([for a in assertion : a.token], [for v in jwt_file.versions : v.token], issued_tokens) : strcontains(client.output, s)
     ])
     error_message = "the client printed a workload assertion or an access token to its stdout or stderr"
   }
@@ -314,6 +335,38 @@ checkset "fails_clearly" {
     verifies      = requirement.fail-clearly
     condition     = length(token_requests) > 0 && mentions_error(client.output, token_requests[0].response.error)
     error_message = length(token_requests) == 0 ? "the client made no token request" : "the client's output does not name ${token_requests[0].response.error}"
+  }
+}
+
+# What a correct client does with a workload JWT that arrives as a file the
+# platform rewrites (jwt_file).
+checkset "jwt_file" {
+  check "wif-jwt-file-assertion" {
+    name     = "Assertion is a JWT written to the file"
+    verifies = requirement.jwt-file-assertion
+    condition = length(token_requests) > 0 && alltrue([
+      for r in token_requests : contains([for v in jwt_file.versions : v.token], lookup(r.form, "assertion", ""))
+    ])
+    error_message = length(token_requests) == 0 ? "the client made no token request" : "the assertion parameter was not one of the ${jwt_file.version_count} JWTs written to ${jwt_file.path}"
+  }
+
+  # "When it needs a token" is observable: the MCP server's 401 tells the
+  # client so. The JWT sent must still have been in the file when the last
+  # 401 before the token request arrived: its successor, if any, was
+  # written later. A client that reads the file after the challenge always
+  # passes, whatever the scheduling; one that kept a copy from before the
+  # file was rewritten does not.
+  check "wif-jwt-file-fresh" {
+    name     = "Assertion read from the file when needed"
+    verifies = requirement.jwt-file-fresh
+    condition = length(token_requests) > 0 && alltrue([
+      for r in token_requests : alltrue(flatten([
+        for v in jwt_file.versions : [
+          for w in jwt_file.versions : w.at_ms > try(max([for q in requests : q.at_ms if q.server == "mcp" && q.status == 401 && q.at_ms < r.at_ms]...), 0) if w.seq == v.seq + 1
+        ] if v.token == lookup(r.form, "assertion", "")
+      ]))
+    ])
+    error_message = "the client sent JWT file version(s) ${jsonencode(flatten([for r in token_requests : [for v in jwt_file.versions : v.seq if v.token == lookup(r.form, "assertion", "")]]))}, already replaced before the MCP server's challenge (versions written at ${jsonencode([for v in jwt_file.versions : v.at_ms])} ms; challenges at ${jsonencode([for q in requests : q.at_ms if q.server == "mcp" && q.status == 401])} ms; token requests at ${jsonencode([for r in token_requests : r.at_ms])} ms)"
   }
 }
 
@@ -493,5 +546,47 @@ scenario "auth/wif-jwt-bearer" {
       }
     }
     checks = [checkset.non_recoverable]
+  }
+
+  # R16. The servers speak HTTPS (tls = true) with a CA the client is handed
+  # through SSL_CERT_FILE, NODE_EXTRA_CA_CERTS and WIFDSL_CA_FILE, but the
+  # authorization server metadata, fetched over HTTPS, advertises an
+  # http:// token endpoint: a plain listener of the same server that
+  # answers like the real one and records every request with its scheme.
+  # A client that sends its token request there has put the workload JWT
+  # on the wire in clear. The check passes only when the client did fetch
+  # that metadata over TLS (so it was offered the downgrade: trusting the
+  # run's CA is part of passing) and sent no token request without TLS.
+  case "tls-downgrade" {
+    description = "TLS mode; the authorization server metadata, served over HTTPS, advertises a plain-HTTP token endpoint."
+    tls         = true
+    auth_server {
+      plain_token_endpoint = true
+    }
+
+    check "wif-assertion-over-tls" {
+      name     = "Workload JWT sent only over TLS"
+      verifies = requirement.assertion-over-tls
+      condition = anytrue([
+        for r in requests : r.server == "auth" && contains(local.metadata_paths, r.path) && r.scheme == "https" && r.status == 200
+      ]) && !anytrue([for r in token_requests : r.scheme != "https"])
+      error_message = anytrue([for r in token_requests : r.scheme != "https"]) ? "the client sent ${length([for r in token_requests : r if r.scheme != "https"])} token request(s) with the workload JWT over plain HTTP to the downgraded token endpoint" : "the client never fetched the authorization server metadata over TLS, so it was never offered the downgrade (does it trust the CA in ${tls.ca_file}?)"
+    }
+  }
+
+  # The workload JWT arrives as a file (WIFDSL_JWT_FILE,
+  # AWS_WEB_IDENTITY_TOKEN_FILE, context key jwt_file) that the harness
+  # rewrites every 250 ms with a new JWT, as platforms rotate projected
+  # tokens; valid_jwt is not given, so the file is the only source.
+  case "jwt-file" {
+    description = "The workload JWT is a file the harness rewrites every 250 ms; the context has no valid_jwt."
+    jwt_file {
+      assertion     = "workload"
+      rewrite_every = "250ms"
+    }
+    context = {
+      valid_jwt = null
+    }
+    checks = [checkset.jwt_file]
   }
 }

@@ -155,6 +155,7 @@ type merged struct {
 	mcp        MCPServerAttrs
 	assertions []*AssertionDef
 	contexts   []*hcl.Attribute // scenario first, then case
+	jwtFile    *JWTFileDef
 }
 
 func mergeBodies(s, c *CaseBody) *merged {
@@ -177,6 +178,7 @@ func mergeBodies(s, c *CaseBody) *merged {
 				m.keys = append(m.keys, k)
 			}
 		}
+		m.jwtFile = overlayJWTFile(m.jwtFile, b.JWTFile)
 		for _, a := range b.Assertions {
 			i := slices.IndexFunc(m.assertions, func(p *AssertionDef) bool { return p.Name == a.Name })
 			if i < 0 {
@@ -210,6 +212,7 @@ func (cfg *Config) compileCase(s *Scenario, cd *CaseDef, memo *lateMemo) (*engin
 	readAttr(&diags, m.attrs.Description, cfg.ctx, evalString, &c.Description)
 	readAttr(&diags, m.attrs.Timeout, cfg.ctx, evalPositiveDuration, &c.Timeout)
 	readAttr(&diags, m.attrs.FailFast, cfg.ctx, evalPositiveDuration, &c.FailFast)
+	readAttr(&diags, m.attrs.TLS, cfg.ctx, evalBool, &c.TLS)
 	var names []string
 	for _, a := range m.assertions {
 		names = append(names, a.Name)
@@ -258,6 +261,9 @@ func (cfg *Config) compileCase(s *Scenario, cd *CaseDef, memo *lateMemo) (*engin
 	if len(m.contexts) > 0 {
 		c.Client.Context = &contextValue{cfg: cfg, exprs: m.contexts, preview: preview}
 	}
+	jf, ds := cfg.compileJWTFile(m.jwtFile, names)
+	c.JWTFile = jf
+	diags = append(diags, ds...)
 	checks, ds := cfg.compileChecks(s, cd, lateCtx, memo.forCase(s.Name, cd.Name, names))
 	diags = append(diags, ds...)
 	c.Checks = checks

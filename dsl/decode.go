@@ -87,6 +87,7 @@ type CaseBody struct {
 	Assertions []*AssertionDef
 	Checks     []*CheckDef
 	CheckSets  []ref
+	JWTFile    *JWTFileDef
 }
 
 // ServerDef is a server block.
@@ -295,6 +296,7 @@ func mergeScenario(into, from *Scenario) hcl.Diagnostics {
 		}
 		ib.Keys = append(ib.Keys, k)
 	}
+	mergeJWTFileOnce(ib, fb, onConflict("jwt_file."))
 	for _, a := range fb.Assertions {
 		for _, prev := range ib.Assertions {
 			if prev.Name == a.Name {
@@ -535,6 +537,8 @@ func (cfg *Config) decodeCaseBody(content *hcl.BodyContent) (*CaseBody, hcl.Diag
 			ad := &AssertionDef{Name: b.Labels[0], DeclRange: b.DefRange}
 			bindAttrs(c.Attributes, &ad.Attrs)
 			body.Assertions = append(body.Assertions, ad)
+		case "jwt_file":
+			diags = append(diags, decodeJWTFile(b, body)...)
 		}
 	}
 	checks, ds := cfg.decodeChecks(content.Blocks)

@@ -46,6 +46,7 @@ type CaseAttrs struct {
 	Context     *hcl.Attribute `hcl:"context,optional"` // late: over the servers and assertions
 	Checks      *hcl.Attribute `hcl:"checks,optional"`
 	Target      *hcl.Attribute `hcl:"target,optional"`
+	TLS         *hcl.Attribute `hcl:"tls,optional"`
 }
 
 // ScenarioAttrs are the attributes only a scenario block has.
@@ -63,6 +64,7 @@ type AuthServerAttrs struct {
 	TokenTTL            *hcl.Attribute `hcl:"token_ttl,optional"`
 	VerifyAssertion     *hcl.Attribute `hcl:"verify_assertion,optional"`
 	SeenJTIs            *hcl.Attribute `hcl:"seen_jtis,optional"` // late: over the assertions
+	PlainTokenEndpoint  *hcl.Attribute `hcl:"plain_token_endpoint,optional"`
 }
 
 // RuleAttrs are the attributes of a reject block.
@@ -104,6 +106,7 @@ type ServerAttrs struct {
 	Clients                  *hcl.Attribute `hcl:"clients,optional"`
 	RefreshTokens            *hcl.Attribute `hcl:"refresh_tokens,optional"`
 	TrustedKeys              *hcl.Attribute `hcl:"trusted_keys,optional"`
+	PlainTokenEndpoint       *hcl.Attribute `hcl:"plain_token_endpoint,optional"`
 	SigningKey               *hcl.Attribute `hcl:"signing_key,optional"`
 	IDJAGClaims              *hcl.Attribute `hcl:"id_jag_claims,optional"`
 	// MCP servers.
@@ -177,6 +180,7 @@ var caseBlocks = []hcl.BlockHeaderSchema{
 	{Type: "auth_server"},
 	{Type: "mcp_server"},
 	{Type: "assertion", LabelNames: []string{"name"}},
+	jwtFileBlock,
 	checkBlock,
 }
 
@@ -195,6 +199,7 @@ var attrsOf = map[string][]any{
 	"server":      {&ServerAttrs{}},
 	"rule":        {&ResponseRuleAttrs{}},
 	"key":         {&KeyAttrs{}},
+	"jwt_file":    {&JWTFileAttrs{}},
 }
 
 // schemas are the body schemas of every block type, derived once.

@@ -1,10 +1,11 @@
 package dsl
 
 import (
-	"github.com/hashicorp/hcl/v2"
-	"github.com/wifdsl/wifdsl/engine"
 	"io/fs"
 	"path"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/wifdsl/wifdsl/engine"
 )
 
 // Source says where scenario files come from.

@@ -231,6 +231,7 @@ func requestJSON(r *record.Request) map[string]any {
 	return map[string]any{
 		"server": r.Server, "endpoint": r.Endpoint, "method": r.Method, "path": r.Path,
 		"query": firstValues(r.Query), "status": r.Status, "at_ms": ms(r.At), "rule": r.Rule,
+		"scheme": r.Scheme,
 	}
 }
 
@@ -269,7 +270,7 @@ func issuedJSON(t *record.IssuedToken) map[string]any {
 var ObservationVariables = []string{
 	"token_requests", "requests", "mcp_requests", "client", "issued_tokens", "issued",
 	"token_request_count", "request_count", "mcp_request_count",
-	"first_error_ms", "first_token_ms", "context",
+	"first_error_ms", "first_token_ms", "context", "jwt_file", "tls",
 }
 
 func ms(d time.Duration) float64 {
@@ -318,6 +319,7 @@ func tokenRequestJSON(tr *record.TokenRequest) map[string]any {
 		"at_ms":            ms(tr.At),
 		"method":           tr.Method,
 		"path":             tr.Path,
+		"scheme":           tr.Scheme,
 		"query":            firstValues(tr.Query),
 		"content_type":     tr.ContentType,
 		"headers":          lowerHeaders(tr.Header),
@@ -388,6 +390,8 @@ func observationVariables(o *engine.Observations) (map[string]cty.Value, error) 
 		"token_request_count": o.TokenRequestCount, "request_count": o.RequestCount,
 		"mcp_request_count": o.MCPRequestCount,
 		"first_error_ms":    msOrNil(o.FirstError), "first_token_ms": msOrNil(o.FirstTokenIssued),
+		"jwt_file": jwtFileJSON(o.JWTFile),
+		"tls":      map[string]any{"enabled": o.TLS.Enabled, "ca_file": o.TLS.CAFile},
 	}
 	vars := map[string]cty.Value{}
 	for k, v := range raw {

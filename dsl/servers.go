@@ -19,7 +19,7 @@ var serverKinds = []string{string(engine.AuthorizationServer), string(engine.MCP
 var kindAttributes = func() map[engine.ServerKind][]string {
 	auth := []string{"issuer_path", "metadata_at", "metadata", "grant_types_supported", "registration",
 		"scopes_supported", "leeway", "token_ttl", "verify_assertion", "seen_jtis",
-		"token_endpoint_auth_methods", "clients", "refresh_tokens", "trusted_keys"}
+		"token_endpoint_auth_methods", "clients", "refresh_tokens", "trusted_keys", "plain_token_endpoint"}
 	return map[engine.ServerKind][]string{
 		engine.AuthorizationServer: auth,
 		engine.IdentityProvider:    append(slices.Clone(auth), "signing_key", "id_jag_claims"),
@@ -181,6 +181,7 @@ func (cfg *Config) authSpec(a *ServerAttrs, kind engine.ServerKind, diags hcl.Di
 		}
 	}
 	readAttr(&diags, a.RefreshTokens, cfg.ctx, evalBool, &st.IssueRefreshTokens)
+	readAttr(&diags, a.PlainTokenEndpoint, cfg.ctx, evalBool, &st.PlainTokenEndpoint)
 	readAttr(&diags, a.TrustedKeys, cfg.ctx, evalStringList, &st.TrustedKeys)
 	readAttr(&diags, a.SigningKey, cfg.ctx, evalString, &st.SigningKey)
 	readAttr(&diags, a.IDJAGClaims, cfg.ctx, evalObject, &st.IDJAGClaims)

@@ -96,6 +96,10 @@ type Observations struct {
 	// error, or -1.
 	FirstError time.Duration
 	Client     ClientObservation
+	// TLS says whether the case ran in TLS mode; JWTFile is what the
+	// harness wrote to the JWT file, nil when the case has none.
+	TLS     TLSObservation
+	JWTFile *JWTFileObservation
 
 	memo sync.Map
 }

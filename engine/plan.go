@@ -100,6 +100,11 @@ type Case struct {
 	Client ClientSpec
 	// Checks judge the observations.
 	Checks []*Check
+	// TLS makes every server of the case speak HTTPS with a certificate
+	// of the run's CA, which the client is told to trust (CAFileEnv).
+	TLS bool
+	// JWTFile, if set, delivers an assertion to the client as a file too.
+	JWTFile *JWTFileSpec
 }
 
 // ID is "scenario/case".
@@ -227,6 +232,9 @@ type AuthServerSpec struct {
 	// with; IDJAGClaims are set on every ID-JAG it issues.
 	SigningKey  string
 	IDJAGClaims map[string]any
+	// PlainTokenEndpoint advertises the token endpoint on a second,
+	// plain-HTTP listener: in TLS mode, a downgrade.
+	PlainTokenEndpoint bool
 }
 
 // RegisteredClient is a client registered with an authorization server.

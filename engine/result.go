@@ -115,6 +115,7 @@ func NewRedactor(c *CaseResult) *Redactor {
 			names[c.Observations.Env.Assertions[n].Token] = "[redacted assertion " + n + "]"
 		}
 	}
+	nameJWTFileVersions(c.Observations, names)
 	for _, s := range c.Secrets {
 		if s == "" {
 			continue

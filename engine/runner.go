@@ -42,6 +42,10 @@ type Options struct {
 	OnCase func(*CaseResult)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// TLS runs every case in TLS mode, as if each had tls = true.
+	TLS bool
+
+	ca *runCA // the run's CA in TLS mode, made by Run
 }
 
 // Run executes every case of the plan and returns the results in plan
@@ -57,6 +61,11 @@ func Run(ctx context.Context, plan *Plan, opts Options) (*Result, error) {
 		now = time.Now
 	}
 	cases := plan.Cases()
+	opts, removeCA, err := withRunCA(opts, cases, now())
+	if err != nil {
+		return nil, err
+	}
+	defer removeCA()
 	res := &Result{Started: now(), Cases: make([]*CaseResult, len(cases))}
 	par := opts.Parallel
 	if par <= 0 {
@@ -150,6 +159,10 @@ type runState struct {
 	// envMu guards env: the stub servers' handlers read it (rules) while
 	// later parts of the case still add to it.
 	envMu sync.RWMutex
+	// ca is the CA in TLS mode (ownCA when the case made it itself); jwt
+	// is the JWT file, if the case has one.
+	ca, ownCA *runCA
+	jwt       *jwtFile
 }
 
 // envSnapshot returns a copy of the environment that later steps do not change.
@@ -198,14 +211,17 @@ func RunCase(ctx context.Context, c *Case, opts Options) *CaseResult {
 	st.obs.Env = st.env
 	cr := &CaseResult{Scenario: c.Scenario, Case: c.Name, Description: c.Description, Started: st.start}
 	defer st.closeServers()
+	defer st.removeFiles()
 	parts := []struct {
 		name string
 		run  func() error
 	}{
+		{"tls", st.setupTLS},
 		{"keys", st.makeKeys},
 		{"start-servers", st.startServers},
 		{"mint", st.mintAll},
 		{"mark-seen", st.markSeen},
+		{"jwt-file", st.startJWTFile},
 		{"launch-client", func() error { return st.launch(ctx) }},
 	}
 	for _, p := range parts {
@@ -214,6 +230,7 @@ func RunCase(ctx context.Context, c *Case, opts Options) *CaseResult {
 			break
 		}
 	}
+	st.stopJWTFile()
 	st.closeServers()
 	st.collect()
 	if st.harnessErr != nil && cr.Error == "" {
@@ -303,23 +320,22 @@ func (st *runState) harnessError(err error) {
 	})
 }
 
-// responseRules turns a server's rules into the stubs' form.
-func (st *runState) responseRules(s *Server) *rules.Set {
-	set := &rules.Set{OnError: func(rule string, err error) {
+// liveRules adds to the static rules of set (see staticRules) the
+// conditions and late replies of s, evaluated in this running case, and
+// makes an error in them a harness error of the case.
+func (st *runState) liveRules(s *Server, set *rules.Set) *rules.Set {
+	set.OnError = func(rule string, err error) {
 		st.harnessError(fmt.Errorf("server %q rule %q could not be evaluated: %w", s.Name, rule, err))
-	}}
-	for _, r := range s.Rules {
-		sr := rules.Rule{Name: r.Name, Endpoint: r.Endpoint,
-			Reply: rules.Reply{Status: r.Status, Error: r.Error, ErrorDescription: r.ErrorDescription}}
+	}
+	for i, r := range s.Rules {
 		if r.When != nil {
-			sr.Match = func(in *record.Incoming) (bool, error) { return r.When.Match(st.envSnapshot(), in) }
+			set.Rules[i].Match = func(in *record.Incoming) (bool, error) { return r.When.Match(st.envSnapshot(), in) }
 		}
 		if r.Extra != nil {
-			sr.Late = func(in *record.Incoming) (map[string]string, string, error) {
+			set.Rules[i].Late = func(in *record.Incoming) (map[string]string, string, error) {
 				return r.Extra.Reply(st.envSnapshot(), in)
 			}
 		}
-		set.Rules = append(set.Rules, sr)
 	}
 	return set
 }
@@ -386,7 +402,8 @@ func (st *runState) startAuth(s *Server) error {
 		}
 		cfg.MetadataFields = m
 	}
-	cfg.ResponseRules = st.responseRules(s)
+	cfg.ResponseRules = st.liveRules(s, cfg.ResponseRules)
+	cfg.TLS = st.serverTLS()
 	cfg.TokenPrefix = "wif-at-" + sanitize(st.c.Name)
 	cfg.Start = st.start
 	cfg.Now = st.opts.Now
@@ -434,9 +451,10 @@ func (st *runState) startMCP(s *Server) error {
 		}
 		cfg.PRMFields = m
 	}
-	cfg.ResponseRules = st.responseRules(s)
+	cfg.ResponseRules = st.liveRules(s, cfg.ResponseRules)
 	cfg.Start = st.start
 	cfg.Now = st.opts.Now
+	cfg.TLS = st.serverTLS()
 	m, err := mcpserver.New(cfg)
 	if err != nil {
 		return err
@@ -534,6 +552,9 @@ func (st *runState) launch(ctx context.Context) error {
 		maps.Copy(full, cctx)
 	}
 	full["name"] = st.c.Scenario
+	if st.jwt != nil {
+		full[ContextKeyJWTFile] = st.jwt.path
+	}
 	st.setEnv(func(e *Env) { e.Context = full })
 	ctxJSON, err := json.Marshal(full)
 	if err != nil {
@@ -553,6 +574,7 @@ func (st *runState) launch(ctx context.Context) error {
 		"MCP_CONFORMANCE_CONTEXT="+string(ctxJSON),
 		"WIFDSL_CASE="+st.c.Name,
 	)
+	env = st.withHarnessEnv(env)
 	co := &st.obs.Client
 	co.Command = st.opts.Command
 	co.Args = []string{st.target.URL()}
@@ -709,8 +731,9 @@ func (st *runState) liveSecrets() func() []string {
 	st.envMu.RUnlock()
 	minted = append(minted, st.staticSecrets()...)
 	auths := slices.Clone(st.authSeq)
+	jf := st.jwt
 	return func() []string {
-		out := slices.Clone(minted)
+		out := append(slices.Clone(minted), jf.tokens()...)
 		for _, as := range auths {
 			for _, t := range as.Issued() {
 				out = append(out, t.Token)
@@ -734,6 +757,7 @@ func (st *runState) secrets() []string {
 		}
 	}
 	out = append(out, st.staticSecrets()...)
+	out = append(out, st.jwt.tokens()...)
 	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
 	return out
 }

@@ -38,10 +38,12 @@ func authConfig(s *Server) authserver.Config {
 		MetadataAt:               a.MetadataAt,
 		TokenEndpointAuthMethods: a.TokenEndpointAuthMethods,
 		IssueRefreshTokens:       a.IssueRefreshTokens,
+		PlainTokenEndpoint:       a.PlainTokenEndpoint,
 	}
 	if s.Kind == IdentityProvider && len(cfg.GrantTypesSupported) == 0 {
 		cfg.GrantTypesSupported = []string{record.GrantTokenExchange}
 	}
+	cfg.ResponseRules = staticRules(s)
 	for _, c := range a.Clients {
 		cfg.Clients = append(cfg.Clients, authserver.Client{ID: c.ID, Secret: c.Secret})
 	}
@@ -53,11 +55,24 @@ func authConfig(s *Server) authserver.Config {
 	return cfg
 }
 
+// staticRules are the response rules of s as the server answers them:
+// each matches every request (the runner adds the conditions and late
+// replies of a running case).
+func staticRules(s *Server) *rules.Set {
+	set := &rules.Set{}
+	for _, r := range s.Rules {
+		set.Rules = append(set.Rules, rules.Rule{Name: r.Name, Endpoint: r.Endpoint,
+			Reply: rules.Reply{Status: r.Status, Error: r.Error, ErrorDescription: r.ErrorDescription}})
+	}
+	return set
+}
+
 // mcpConfig is the MCP server configuration of s, without the per-run
 // fields (authorization servers, token validation, clock).
 func mcpConfig(s *Server) mcpserver.Config {
 	m := s.MCP
 	return mcpserver.Config{
+		ResponseRules:        staticRules(s),
 		Name:                 s.Name,
 		Path:                 m.Path,
 		ScopesSupported:      m.ScopesSupported,
@@ -224,6 +239,7 @@ func Describe(c *Case) []ServerDescription {
 	var out []ServerDescription
 	for _, s := range c.Servers {
 		d := ServerDescription{Name: s.Name, Kind: s.Kind, URLs: PreviewURLs(s), Settings: map[string]string{}}
+		describeTLS(c, s, &d)
 		switch {
 		case s.Kind.IsAuthorizationServer():
 			b := authConfig(s).Behaviour()

@@ -34,6 +34,7 @@ type Request struct {
 	Query    map[string][]string // URL query (non-nil when recorded by a server)
 	Status   int                 // response status; 0 while no response is committed
 	Rule     string              // the scenario rule that answered, if any
+	Scheme   string              // "https" when the request came over TLS, else "http"
 }
 
 // Clone returns a deep copy of r.
@@ -99,6 +100,7 @@ type TokenRequest struct {
 	Time            time.Time           // wall clock at arrival
 	Method          string              // HTTP method
 	Path            string              // request path
+	Scheme          string              // "https" when the request came over TLS, else "http"
 	Query           map[string][]string // URL query (non-nil)
 	ContentType     string              // media type without parameters, lower case
 	Header          http.Header         // request headers
@@ -216,4 +218,13 @@ func cloneJSONValue(v any) any {
 	default:
 		return v
 	}
+}
+
+// SchemeOf is the scheme a server received r over: "https" when it came
+// over TLS, else "http".
+func SchemeOf(r *http.Request) string {
+	if r.TLS != nil {
+		return "https"
+	}
+	return "http"
 }

@@ -35,6 +35,7 @@ type runFlags struct {
 	outDir      string
 	showSecrets bool
 	verbose     bool
+	tls         bool
 	parallel    int
 	junit       string
 	baseline    string
@@ -93,6 +94,7 @@ itself broke, 130 when interrupted.`,
 	varFlag(cmd, &f.vars)
 	fl.BoolVar(&f.showSecrets, "show-secrets", false, "do not redact assertions and access tokens in any output, report or results file")
 	fl.BoolVarP(&f.verbose, "verbose", "v", false, "more detail in text output")
+	fl.BoolVar(&f.tls, "tls", false, "run every case in TLS mode: HTTPS servers with a CA made for the run, named by SSL_CERT_FILE, NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE and WIFDSL_CA_FILE")
 	fl.IntVarP(&f.parallel, "jobs", "j", engine.DefaultParallel(), "how many cases run at once (default: the number of CPUs)")
 	return cmd
 }
@@ -164,7 +166,7 @@ func runRun(ctx context.Context, f *runFlags, args []string, stdout, stderr io.W
 	if base != nil {
 		opts.Baseline = base.report()
 	}
-	eopts := engine.Options{Command: client, Timeout: f.timeout, FailFast: f.failFast, Parallel: f.parallel}
+	eopts := engine.Options{Command: client, Timeout: f.timeout, FailFast: f.failFast, Parallel: f.parallel, TLS: f.tls}
 	if f.format == "text" {
 		fmt.Fprintf(stdout, "wifdsl %s: client %s\n", wifdsl.Version, client)
 		eopts.OnCase = func(c *engine.CaseResult) { report.WriteCase(stdout, c, opts) }

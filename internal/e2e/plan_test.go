@@ -23,14 +23,22 @@ func TestPlanAgreesWithServer(t *testing.T) {
 				continue
 			}
 			for i, want := range d.Rules {
+				if want.Endpoint != "" && want.Endpoint != record.EndpointToken {
+					continue
+				}
 				rules++
 				cfg := engine.AuthServerConfig(c.Server(d.Name))
-				// Only rule i matches; the assertion is taken at face value
-				// so that the rules are reached.
+				// Only rule i matches (reject rules first, then response
+				// rules, as Describe lists them); the assertion is taken at
+				// face value so that the reject rules are reached.
 				cfg.SkipVerification = true
 				for j := range cfg.Rules {
 					matches := j == i
 					cfg.Rules[j].Match = func(*record.TokenRequest, map[string]any) (bool, error) { return matches, nil }
+				}
+				for j := range cfg.ResponseRules.Rules {
+					matches := len(cfg.Rules)+j == i
+					cfg.ResponseRules.Rules[j].Match = func(*record.Incoming) (bool, error) { return matches, nil }
 				}
 				as, err := authserver.New(cfg)
 				if err != nil {

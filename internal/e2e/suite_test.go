@@ -32,7 +32,7 @@ const unavailable = "temporarily-unavailable"
 // failingCases are the cases in which the authorization server refuses.
 var failingCases = append(slices.Clone(rejectionCases), unavailable)
 
-var allCases = append([]string{"happy-path"}, failingCases...)
+var allCases = append(append([]string{"happy-path"}, failingCases...), "tls-downgrade", "jwt-file")
 
 // tripped maps case → the ids of the checks that did not succeed.
 type tripped map[string][]string
@@ -58,6 +58,11 @@ func (t tripped) plus(o tripped) tripped {
 // noToken is what follows when the happy path gets no access token.
 var noToken = []string{"wif-bearer-header", "wif-mcp-access", "wif-client-exit-success"}
 
+// notFromFile is what follows in jwt-file when the token request carries
+// no assertion parameter the harness wrote (a malformed request, or the
+// RFC 7523 §2.2 mix-up).
+var notFromFile = onCases([]string{"jwt-file"}, "wif-jwt-file-assertion")
+
 // scopeMisreported is what follows in rejected-scope when the authorization
 // server answers the client's malformed request before the scope rule.
 var scopeMisreported = onCases([]string{"rejected-scope"}, "wif-scope-error-distinct")
@@ -77,17 +82,21 @@ var suiteMatrix = map[string]tripped{
 	"no-resource":    onCases([]string{"happy-path"}, "wif-resource-indicator"),
 	"token-in-query": onCases([]string{"happy-path"}, "wif-token-not-in-query"),
 	"leak":           onCases(allCases, "wif-no-secret-leak"),
-	"self-assertion": onCases([]string{"happy-path"}, append([]string{"wif-assertion-verbatim"}, noToken...)...).plus(scopeMisreported),
+	"self-assertion": onCases([]string{"happy-path"}, append([]string{"wif-assertion-verbatim"}, noToken...)...).plus(scopeMisreported).plus(notFromFile),
 	"json-body": onCases([]string{"happy-path"}, append([]string{"wif-token-request-form", "wif-grant-type",
-		"wif-assertion-verbatim", "wif-resource-indicator"}, noToken...)...).plus(scopeMisreported),
+		"wif-assertion-verbatim", "wif-resource-indicator"}, noToken...)...).plus(scopeMisreported).plus(notFromFile),
 	"get-request": onCases([]string{"happy-path"}, append([]string{"wif-token-request-post", "wif-token-request-form",
-		"wif-grant-type", "wif-assertion-verbatim", "wif-resource-indicator"}, noToken...)...).plus(scopeMisreported),
-	"client-credentials": onCases([]string{"happy-path"}, append([]string{"wif-grant-type", "wif-assertion-verbatim"}, noToken...)...).plus(scopeMisreported),
+		"wif-grant-type", "wif-assertion-verbatim", "wif-resource-indicator"}, noToken...)...).plus(scopeMisreported).plus(notFromFile),
+	"client-credentials": onCases([]string{"happy-path"}, append([]string{"wif-grant-type", "wif-assertion-verbatim"}, noToken...)...).plus(scopeMisreported).plus(notFromFile),
 	"repeated-params":    onCases([]string{"happy-path"}, append([]string{"wif-no-repeated-params"}, noToken...)...).plus(scopeMisreported),
-	"no-discovery":       onCases([]string{"happy-path"}, "wif-discovery"),
-	"register":           onCases([]string{"happy-path"}, "wif-no-registration"),
-	"no-bearer":          onCases([]string{"happy-path"}, noToken...),
-	"hang-success":       onCases([]string{"happy-path"}, "wif-client-exit-success"),
+	// In tls-downgrade the downgrade is offered in the authorization server
+	// metadata, which this variant never reads: the check cannot judge it.
+	"no-discovery":   onCases([]string{"happy-path"}, "wif-discovery").plus(onCases([]string{"tls-downgrade"}, "wif-assertion-over-tls")),
+	"register":       onCases([]string{"happy-path"}, "wif-no-registration"),
+	"no-bearer":      onCases([]string{"happy-path"}, noToken...),
+	"hang-success":   onCases([]string{"happy-path"}, "wif-client-exit-success"),
+	"tls-downgrade":  onCases([]string{"tls-downgrade"}, "wif-assertion-over-tls"),
+	"stale-jwt-file": onCases([]string{"jwt-file"}, "wif-jwt-file-fresh"),
 }
 
 func builtinPlan(t testing.TB) *engine.Plan {

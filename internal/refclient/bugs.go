@@ -46,6 +46,8 @@ const (
 	bugForgedToken       bug = "forged-token"
 	bugAssertionSubject  bug = "assertion-subject"
 	bugGrantWithoutIDJAG bug = "grant-without-id-jag"
+	bugTLSDowngrade      bug = "tls-downgrade"
+	bugStaleJWTFile      bug = "stale-jwt-file"
 )
 
 // bugDescriptions is the one list of variants; Bugs and DescribeBug read it.
@@ -85,6 +87,8 @@ var bugDescriptions = map[bug]string{
 	bugAssertionSubject:  "client credentials: signs its client assertion with another sub (trips client-credentials-jwt-sub)",
 	bugForgedToken:       "client credentials and enterprise-managed: sends a token no server issued to the MCP server (trips invalid-bearer-token)",
 	bugGrantWithoutIDJAG: "enterprise-managed: when the token exchange fails, presents the ID token itself to the authorization server (trips no-grant-without-id-jag)",
+	bugTLSDowngrade:      "sends the assertion to an http:// token endpoint advertised over HTTPS (trips wif-assertion-over-tls)",
+	bugStaleJWTFile:      "reads the JWT file once at start, waits until it was rewritten twice, then sends that first copy (trips wif-jwt-file-fresh)",
 }
 
 // Bugs returns the names accepted by -bug, sorted.

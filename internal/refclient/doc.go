@@ -46,7 +46,16 @@
 //
 // with MCP_CONFORMANCE_CONTEXT holding JSON such as
 // {"name":"auth/wif-jwt-bearer","client_id":"…","valid_jwt":"…"}; valid_jwt
-// is used verbatim as the assertion. MCP_CONFORMANCE_PROTOCOL_VERSION, when it
+// is used verbatim as the assertion. When the context has jwt_file (or
+// WIFDSL_JWT_FILE is set), the assertion is instead read from that file
+// each time a token is requested, so a rotated token is the one sent.
+//
+// The client trusts the system roots plus the certificates of the files
+// named by WIFDSL_CA_FILE, SSL_CERT_FILE and NODE_EXTRA_CA_CERTS (how a
+// harness in TLS mode hands over its CA). Workload JWTs go only over TLS,
+// with loopback plain HTTP as the test exception: a plain-HTTP token
+// endpoint is refused when the MCP server or the authorization server was
+// reached over HTTPS, because that is a downgrade. MCP_CONFORMANCE_PROTOCOL_VERSION, when it
 // names a version the go-sdk supports, is offered to the server. The client
 // connects, lists the tools, calls "whoami" when the server has it, closes
 // the session, prints one success line to stdout and exits 0. On any failure
@@ -104,6 +113,12 @@
 //     Trips wif-no-registration.
 //   - no-bearer: sends the access token as "Authorization: Token <token>"
 //     instead of Bearer. Trips wif-bearer-header.
+//   - tls-downgrade: sends the assertion to the token endpoint the metadata
+//     advertises even when it is http:// and the metadata came over HTTPS.
+//     Trips wif-assertion-over-tls.
+//   - stale-jwt-file: with a JWT file, reads it once at start, waits (up to
+//     5 seconds) until the file was rewritten twice, then sends the copy it
+//     read first. Trips wif-jwt-file-fresh.
 //
 // # The official extension flows
 //

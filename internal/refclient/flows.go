@@ -64,7 +64,7 @@ func (r *run) flow(ctx context.Context, scenario string, fc flowContext) int {
 	if r.bug == bugLeak {
 		fmt.Fprintf(r.stdout, "wifclient: debug: context secrets: %s %s %s\n", fc.ClientSecret, fc.PrivateKeyPEM, fc.IDPIDToken)
 	}
-	c := &http.Client{Transport: newHTTPTransport(), CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	c := &http.Client{Transport: r.newHTTPTransport(), CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	if r.bug == bugNoDiscovery {
 		// Guesses that the authorization server is the MCP server's origin.
 		u, err := url.Parse(r.url)
@@ -321,7 +321,7 @@ func parseExchangeResponse(resp *http.Response) (string, error) {
 // bearerSession runs an MCP session with token sent as a Bearer header on
 // every request: lists the tools and calls test-tool or whoami.
 func (r *run) bearerSession(ctx context.Context, token string) (string, error) {
-	var rt http.RoundTripper = staticBearer{base: newHTTPTransport(), token: token}
+	var rt http.RoundTripper = staticBearer{base: r.newHTTPTransport(), token: token}
 	if r.bug == bugTokenInQuery {
 		rt = tokenInQuery{base: rt}
 	}

@@ -62,8 +62,14 @@ func (e *OAuthError) Error() string {
 // JWTBearerConfig configures a [JWTBearerHandler].
 type JWTBearerConfig struct {
 	// Assertion is the workload JWT sent, verbatim, as the assertion
-	// parameter of the token request (RFC 7523 §2.1). Required.
+	// parameter of the token request (RFC 7523 §2.1). Required unless
+	// AssertionFile is set.
 	Assertion string
+	// AssertionFile names a file holding the workload JWT, as platforms
+	// deliver it (a Kubernetes projected token, AWS_WEB_IDENTITY_TOKEN_FILE).
+	// When set, the file is read each time a token is requested, so a
+	// rotated token is always the one sent; Assertion is then ignored.
+	AssertionFile string
 	// HTTPClient sends the discovery and token requests. Nil means
 	// http.DefaultClient. Redirects of the token request are never followed,
 	// so the assertion only goes to the advertised token endpoint.
@@ -104,8 +110,8 @@ var _ auth.OAuthHandler = (*JWTBearerHandler)(nil)
 // NewJWTBearerHandler returns a handler for cfg. It fails when cfg has no
 // assertion.
 func NewJWTBearerHandler(cfg JWTBearerConfig) (*JWTBearerHandler, error) {
-	if cfg.Assertion == "" {
-		return nil, errors.New("refclient: JWTBearerConfig.Assertion is required")
+	if cfg.Assertion == "" && cfg.AssertionFile == "" {
+		return nil, errors.New("refclient: JWTBearerConfig.Assertion or AssertionFile is required")
 	}
 	c := cfg.HTTPClient
 	if c == nil {
@@ -278,8 +284,19 @@ func (h *JWTBearerHandler) authorize(ctx context.Context, req *http.Request, res
 	if err := checkSecureURL(tokenEndpoint); err != nil {
 		return nil, fmt.Errorf("refclient: token endpoint: %w", err)
 	}
+	if h.variant != bugTLSDowngrade {
+		if err := checkNoDowngrade(tokenEndpoint, resourceURL, issuer); err != nil {
+			return nil, err
+		}
+	}
 
-	p := tokenParams{assertion: h.cfg.Assertion, resource: prm.Resource, scope: ch.scope}
+	assertion := h.cfg.Assertion
+	if h.cfg.AssertionFile != "" {
+		if assertion, err = readJWTFile(h.cfg.AssertionFile); err != nil {
+			return nil, err
+		}
+	}
+	p := tokenParams{assertion: assertion, resource: prm.Resource, scope: ch.scope}
 	if h.variant == bugIgnoreScope {
 		p.scope = ""
 	}

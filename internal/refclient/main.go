@@ -2,6 +2,7 @@ package refclient
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -36,6 +37,9 @@ type conformanceContext struct {
 	ValidJWT         string `json:"valid_jwt"`
 	WrongAudienceJWT string `json:"wrong_audience_jwt"`
 	ExpiredJWT       string `json:"expired_jwt"`
+	// JWTFile names a file holding the workload JWT (wifdsl's jwt_file
+	// cases); it takes precedence over valid_jwt.
+	JWTFile string `json:"jwt_file"`
 }
 
 // Main runs the reference WIF client with args (the command line without the
@@ -79,7 +83,12 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "wifclient: %s is not a JSON object: %v\n", envContext, err)
 			return 2
 		}
-		r := &run{bug: b, url: serverURL, stdout: stdout, stderr: stderr}
+		roots, err := trustedRoots()
+		if err != nil {
+			fmt.Fprintf(stderr, "wifclient: %v\n", err)
+			return 1
+		}
+		r := &run{bug: b, url: serverURL, roots: roots, stdout: stdout, stderr: stderr}
 		if pv := os.Getenv(envProtocolVersion); slices.Contains(mcp.SupportedProtocolVersions(), pv) {
 			r.protocolVersion = pv
 		}
@@ -95,10 +104,16 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "wifclient: %v\n", err)
 		return 2
 	}
+	roots, err := trustedRoots()
+	if err != nil {
+		fmt.Fprintf(stderr, "wifclient: %v\nhint: a CA file named by %s cannot be used\n", err, strings.Join(caFileEnv, ", "))
+		return 1
+	}
 	r := &run{
 		bug:    b,
 		url:    serverURL,
 		cc:     cc,
+		roots:  roots,
 		stdout: stdout,
 		stderr: stderr,
 	}
@@ -123,8 +138,11 @@ func loadContext(raw string) (conformanceContext, error) {
 	if err := json.Unmarshal([]byte(raw), &cc); err != nil {
 		return cc, fmt.Errorf("refclient: %s is not a JSON object: %w", envContext, err)
 	}
-	if cc.ValidJWT == "" {
-		return cc, fmt.Errorf("refclient: %s has no valid_jwt", envContext)
+	if cc.JWTFile == "" {
+		cc.JWTFile = os.Getenv(envJWTFile)
+	}
+	if cc.ValidJWT == "" && cc.JWTFile == "" {
+		return cc, fmt.Errorf("refclient: %s has no valid_jwt (and no jwt_file)", envContext)
 	}
 	return cc, nil
 }
@@ -135,6 +153,7 @@ type run struct {
 	url             string
 	cc              conformanceContext
 	protocolVersion string
+	roots           *x509.CertPool // trusted roots; nil means the system's
 	stdout, stderr  io.Writer
 	secrets         []string // scrubbed from every line printed
 }
@@ -180,7 +199,20 @@ func (r *run) main() int {
 	ctx, cancel := context.WithTimeout(context.Background(), overallTimeout)
 	defer cancel()
 
-	assertion := r.cc.ValidJWT
+	assertion, file := r.cc.ValidJWT, r.cc.JWTFile
+	if file != "" && (r.bug == bugSelfAssertion || r.bug == bugStaleJWTFile) {
+		// These variants read the file once and keep that copy.
+		read := readJWTFile
+		if r.bug == bugStaleJWTFile {
+			read = func(path string) (string, error) { return staleJWTFile(ctx, path) }
+		}
+		a, err := read(file)
+		if err != nil {
+			return r.fail(ctx, err, nil)
+		}
+		assertion, file = a, ""
+		r.addSecret(a)
+	}
 	if r.bug == bugSelfAssertion {
 		a, err := selfSignedAssertion(assertion)
 		if err != nil {
@@ -190,8 +222,9 @@ func (r *run) main() int {
 		r.addSecret(a)
 	}
 	h, err := NewJWTBearerHandler(JWTBearerConfig{
-		Assertion:  assertion,
-		HTTPClient: &http.Client{Transport: newHTTPTransport()},
+		Assertion:     assertion,
+		AssertionFile: file,
+		HTTPClient:    &http.Client{Transport: r.newHTTPTransport()},
 	})
 	if err != nil {
 		return r.fail(ctx, err, nil)
@@ -202,7 +235,11 @@ func (r *run) main() int {
 	line, err := r.session(ctx, h)
 	tok := issuedToken(h)
 	r.addSecret(tok)
-	if r.bug == bugLeak {
+	if file != "" {
+		assertion = h.lastParams().assertion // what was read from the file
+		r.addSecret(assertion)
+	}
+	if r.bug == bugLeak && assertion != "" {
 		fmt.Fprintf(r.stdout, "wifclient: debug: assertion=%s\n", assertion)
 		if tok != "" {
 			fmt.Fprintf(r.stdout, "wifclient: debug: access_token=%s\n", tok)
@@ -218,9 +255,12 @@ func (r *run) main() int {
 	return 0
 }
 
-// newHTTPTransport returns a fresh transport, so runs share no connections.
-func newHTTPTransport() *http.Transport {
-	return http.DefaultTransport.(*http.Transport).Clone()
+// newHTTPTransport returns a fresh transport, so runs share no connections,
+// that trusts the run's roots.
+func (r *run) newHTTPTransport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.TLSClientConfig = tlsConfig(r.roots)
+	return t
 }
 
 // issuedToken returns the access token h obtained, or "".
@@ -240,7 +280,7 @@ func issuedToken(h *JWTBearerHandler) string {
 // whoami when the server has it and closes the session. It returns the
 // success line.
 func (r *run) session(ctx context.Context, h *JWTBearerHandler) (string, error) {
-	var rt http.RoundTripper = newHTTPTransport()
+	var rt http.RoundTripper = r.newHTTPTransport()
 	switch r.bug {
 	case bugTokenInQuery:
 		rt = tokenInQuery{base: rt}

@@ -43,7 +43,7 @@ func (s *Server) buildMetadata() ([]byte, error) {
 	m := map[string]any{
 		"issuer":                                s.url,
 		"authorization_endpoint":                s.url + PathAuthorize,
-		"token_endpoint":                        s.TokenEndpoint(),
+		"token_endpoint":                        s.AdvertisedTokenEndpoint(),
 		"jwks_uri":                              s.JWKSURL(),
 		"response_types_supported":              []string{"code"},
 		"grant_types_supported":                 s.grants,

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wifdsl/wifdsl/internal/loopback"
 	"github.com/wifdsl/wifdsl/record"
 	"github.com/wifdsl/wifdsl/stubs/rules"
 )
@@ -70,6 +71,7 @@ type Server struct {
 	metadata   []byte
 
 	ln        net.Listener
+	plain     plainListener
 	srv       *http.Server
 	done      chan struct{}
 	serveErr  error
@@ -132,20 +134,25 @@ func New(cfg Config) (*Server, error) {
 		s.seen[jti] = true
 	}
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, url, err := loopback.Listen(cfg.TLS)
 	if err != nil {
 		return nil, fmt.Errorf("authserver: listen on 127.0.0.1: %w", err)
 	}
 	s.ln = ln
-	s.origin = "http://" + ln.Addr().String()
+	s.origin = url
 	s.path = strings.TrimSuffix(cfg.IssuerPath, "/")
 	s.url = s.origin + s.path
 	s.metaPaths = map[string]bool{}
 	for _, p := range MetadataPaths(s.path, cfg.MetadataAt) {
 		s.metaPaths[p] = true
 	}
+	if err := s.listenPlain(); err != nil {
+		ln.Close()
+		return nil, err
+	}
 	if s.metadata, err = s.buildMetadata(); err != nil {
 		ln.Close()
+		s.closePlainListener()
 		return nil, err
 	}
 
@@ -164,6 +171,7 @@ func New(cfg Config) (*Server, error) {
 			s.serveErr = err
 		}
 	}()
+	s.servePlain()
 	return s, nil
 }
 
@@ -196,6 +204,7 @@ func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		err := s.srv.Close()
 		<-s.done
+		s.waitPlain()
 		s.closeErr = errors.Join(err, s.serveErr)
 		if s.closeErr != nil {
 			s.closeErr = fmt.Errorf("authserver: close: %w", s.closeErr)
@@ -369,6 +378,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			Query:    queryOf(r),
 			Status:   rep.status,
 			Rule:     rep.rule,
+			Scheme:   schemeOf(r),
 		}
 		s.mu.Lock()
 		s.requests = append(s.requests, rec)

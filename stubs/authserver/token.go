@@ -57,6 +57,7 @@ func (s *Server) handleToken(r *http.Request, attempt int, arrival time.Time) re
 		Time:        arrival,
 		Method:      r.Method,
 		Path:        r.URL.Path,
+		Scheme:      schemeOf(r),
 		Query:       queryOf(r),
 		ContentType: mediaType(r.Header.Get("Content-Type")),
 		Header:      r.Header.Clone(),

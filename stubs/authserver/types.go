@@ -1,6 +1,7 @@
 package authserver
 
 import (
+	"crypto/tls"
 	"time"
 
 	"github.com/wifdsl/wifdsl/jwt"
@@ -86,6 +87,15 @@ type Config struct {
 	// before the response is written, so at is never later than the
 	// moment the client receives the error. A panic in it is recovered.
 	OnError func(at time.Time, code string)
+	// TLS, if set, makes the server speak HTTPS with this configuration
+	// (its URLs are then https://); nil means plain HTTP.
+	TLS *tls.Config
+	// PlainTokenEndpoint also serves the server on a second, plain-HTTP
+	// loopback listener and advertises that listener's token endpoint in
+	// the metadata: with TLS set, a downgrade offered to the client.
+	// Requests on either listener are answered and recorded alike; their
+	// records tell them apart by scheme.
+	PlainTokenEndpoint bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Start is the instant At fields are measured from; zero means the

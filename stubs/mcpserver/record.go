@@ -146,6 +146,7 @@ func (s *Server) record(next http.Handler) http.Handler {
 			Method:   r.Method,
 			Path:     r.URL.Path,
 			Query:    query,
+			Scheme:   schemeOf(r),
 		})
 		if r.URL.Path == s.path {
 			// A body that trickles in is cut off; once the recorder has

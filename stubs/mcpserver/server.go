@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"github.com/wifdsl/wifdsl/internal/loopback"
 	"github.com/wifdsl/wifdsl/record"
 )
 
@@ -100,7 +100,7 @@ func New(cfg Config) (*Server, error) {
 	}
 
 	var err error
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, origin, err := loopback.Listen(cfg.TLS)
 	if err != nil {
 		return nil, fmt.Errorf("mcpserver: listen on loopback: %w", err)
 	}
@@ -110,7 +110,7 @@ func New(cfg Config) (*Server, error) {
 		path:     path,
 		name:     cmp.Or(cfg.Name, DefaultName),
 		metaPath: metadataPath(path),
-		base:     "http://" + ln.Addr().String(),
+		base:     origin,
 		now:      now,
 		start:    start,
 		scopes:   strings.Fields(cfg.ChallengeScope),
@@ -196,7 +196,8 @@ func metadataPath(p string) string {
 	return WellKnownPath + p
 }
 
-// BaseURL is the scheme and authority of the server, "http://127.0.0.1:PORT".
+// BaseURL is the scheme and authority of the server, "http://127.0.0.1:PORT"
+// (https:// with Config.TLS).
 func (s *Server) BaseURL() string { return s.base }
 
 // URL is the MCP endpoint. It is also the canonical resource URI (RFC 8707

@@ -1,6 +1,7 @@
 package mcpserver
 
 import (
+	"crypto/tls"
 	"time"
 
 	"github.com/wifdsl/wifdsl/record"
@@ -63,6 +64,9 @@ type Config struct {
 	// MaxRecords bounds the number of requests kept in full (the first
 	// MaxRecords of each kind); counts stay exact. Zero means 1000.
 	MaxRecords int
+	// TLS, if set, makes the server speak HTTPS with this configuration
+	// (its URLs are then https://); nil means plain HTTP.
+	TLS *tls.Config
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Start is the instant At fields are measured from; zero means the

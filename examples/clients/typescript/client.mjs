@@ -16,7 +16,16 @@
 //   MCP_CONFORMANCE_SCENARIO          scenario name (informational)
 //   MCP_CONFORMANCE_PROTOCOL_VERSION  MCP protocol version (informational)
 //   MCP_CONFORMANCE_CONTEXT           JSON {name, client_id, valid_jwt,
-//                                     wrong_audience_jwt, expired_jwt, scope?}
+//                                     wrong_audience_jwt, expired_jwt, scope?,
+//                                     jwt_file?}
+//
+// When the context names a jwt_file (wifdsl's JWT-file cases; also
+// WIFDSL_JWT_FILE), the workload JWT is read from that file for every
+// token request, so a token the platform rotated is the one sent.
+// HTTPS servers are trusted through NODE_EXTRA_CA_CERTS, which Node reads
+// at start. The client never sends the workload JWT over plain HTTP once
+// the MCP server or its metadata was reached over HTTPS (a downgrade):
+// SDK 1.32.2 itself would follow an http:// token_endpoint.
 //
 // --no-retry-guard leaves the SDK's own behaviour after a rejected token
 // request in place: SDK 1.32.2 runs the whole flow once more after
@@ -40,6 +49,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { UnauthorizedError, extractWWWAuthenticateParams } from '@modelcontextprotocol/sdk/client/auth.js';
 import { OAuthError } from '@modelcontextprotocol/sdk/server/auth/errors.js';
+import { readFileSync } from 'node:fs';
 
 const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
 const CLIENT_NAME = 'wifdsl-example-typescript';
@@ -100,6 +110,7 @@ class ClientFailure extends Error {
  * @property {string} [wrong_audience_jwt]
  * @property {string} [expired_jwt]
  * @property {string} [scope]
+ * @property {string} [jwt_file]
  */
 
 /**
@@ -125,7 +136,10 @@ function readContext() {
   for (const key of ['valid_jwt', 'wrong_audience_jwt', 'expired_jwt']) {
     if (typeof ctx[key] === 'string') secrets.add(/** @type {string} */ (ctx[key]));
   }
-  for (const key of ['client_id', 'valid_jwt']) {
+  if (typeof ctx.jwt_file !== 'string' || ctx.jwt_file === '') {
+    ctx.jwt_file = process.env.WIFDSL_JWT_FILE || undefined;
+  }
+  for (const key of ctx.jwt_file ? ['client_id'] : ['client_id', 'valid_jwt']) {
     if (typeof ctx[key] !== 'string' || ctx[key] === '') {
       throw new ClientFailure(`MCP_CONFORMANCE_CONTEXT has no "${key}" string`);
     }
@@ -154,6 +168,24 @@ function selectAssertion(ctx) {
   return jwt;
 }
 
+/**
+ * Reads the workload JWT from the file the platform keeps it in; called for
+ * every token request, so a rotated JWT is always the one sent.
+ * @param {string} path
+ * @returns {string}
+ */
+function readJWTFile(path) {
+  let jwt;
+  try {
+    jwt = readFileSync(path, 'utf8').trim();
+  } catch (err) {
+    throw new ClientFailure(`cannot read the JWT file ${path}: ${err instanceof Error ? err.message : err}`);
+  }
+  if (!jwt) throw new ClientFailure(`the JWT file ${path} is empty`);
+  secrets.add(jwt);
+  return jwt;
+}
+
 /** @typedef {import('@modelcontextprotocol/sdk/client/auth.js').OAuthClientProvider} OAuthClientProvider */
 
 /**
@@ -173,7 +205,10 @@ function selectAssertion(ctx) {
  */
 class WorkloadIdentityProvider {
   /** @type {string} */ #clientId;
-  /** @type {string} */ #assertion;
+  /** @type {string | undefined} */ #assertion;
+  /** @type {string | undefined} */ #jwtFile;
+  /** True once anything was fetched over HTTPS: plain HTTP is then a downgrade. */
+  #sawTLS = false;
   /** @type {string | undefined} */ #explicitScope;
   /** @type {string | undefined} */ #challengeScope;
   /** @type {string[] | undefined} */ #advertisedScopes;
@@ -185,13 +220,14 @@ class WorkloadIdentityProvider {
   tokenRequests = 0;
 
   /**
-   * @param {{clientId: string, assertion: string, scope?: string, retryGuard?: boolean}} options
+   * @param {{clientId: string, assertion?: string, jwtFile?: string, scope?: string, retryGuard?: boolean}} options
    *   retryGuard (default true) stops the SDK from presenting a rejected
    *   assertion a second time; false leaves the SDK's behaviour as it is.
    */
-  constructor({ clientId, assertion, scope, retryGuard = true }) {
+  constructor({ clientId, assertion, jwtFile, scope, retryGuard = true }) {
     this.#clientId = clientId;
     this.#assertion = assertion;
+    this.#jwtFile = jwtFile;
     this.#explicitScope = scope || undefined;
     this.#retryGuard = retryGuard;
   }
@@ -265,7 +301,8 @@ class WorkloadIdentityProvider {
       throw this.rejectionFailure();
     }
     this.tokenRequests += 1;
-    const params = new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion: this.#assertion });
+    const assertion = this.#jwtFile ? readJWTFile(this.#jwtFile) : /** @type {string} */ (this.#assertion);
+    const params = new URLSearchParams({ grant_type: JWT_BEARER_GRANT, assertion });
     if (scope) params.set('scope', scope);
     return params;
   }
@@ -290,12 +327,21 @@ class WorkloadIdentityProvider {
    */
   observingFetch(base = fetch) {
     return async (input, init) => {
+      const url = new URL(input instanceof Request ? input.url : String(input));
+      const body = init?.body;
+      const carriesJWT = body instanceof URLSearchParams && (body.has('assertion') || body.has('client_assertion'));
+      if (url.protocol === 'https:') {
+        this.#sawTLS = true;
+      } else if (carriesJWT && this.#sawTLS) {
+        throw new ClientFailure(
+          `refusing to send the workload JWT over plain HTTP to ${url.origin}${url.pathname}: the token endpoint was advertised over HTTPS (a downgrade)`
+        );
+      }
       const response = await base(input, init);
       if (response.status === 401 || response.status === 403) {
         const { scope } = extractWWWAuthenticateParams(response);
         if (scope) this.#challengeScope = scope;
       }
-      const body = init?.body;
       if (!response.ok && body instanceof URLSearchParams && body.get('grant_type') === JWT_BEARER_GRANT) {
         /** @type {{status: number, code?: string, description?: string}} */
         const rejection = { status: response.status };
@@ -376,11 +422,13 @@ function describeFailure(err) {
  */
 async function run(serverUrl, { retryGuard }) {
   const ctx = readContext();
-  const assertion = selectAssertion(ctx);
+  const jwtFile = process.env.WIF_CLIENT_ASSERTION ? undefined : ctx.jwt_file;
+  const assertion = jwtFile ? undefined : selectAssertion(ctx);
 
   const provider = new WorkloadIdentityProvider({
     clientId: ctx.client_id,
     assertion,
+    jwtFile,
     scope: process.env.WIF_CLIENT_SCOPE || ctx.scope,
     retryGuard
   });
