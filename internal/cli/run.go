@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/signal"
 	"path"
-	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
@@ -39,6 +38,9 @@ type runFlags struct {
 	junit       string
 	baseline    string
 	vars        []string
+	// set records which flags were given, so an explicit empty --client or
+	// a zero --timeout is told apart from an absent one.
+	set map[string]bool
 }
 
 func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -76,6 +78,7 @@ itself broke, 130 when interrupted.`,
   wifdsl run --client "./my-client" --junit wifdsl.xml -o results --expected-failures baseline.yml
   wifdsl run --client "./my-client" --format markdown >> "$GITHUB_STEP_SUMMARY"`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			f.set = changedFlags(cmd)
 			return runRun(cmd.Context(), f, args, stdout, stderr)
 		},
 	}
@@ -104,8 +107,8 @@ func runRun(ctx context.Context, f *runFlags, args []string, stdout, stderr io.W
 	if f.client != "" && f.command != "" && f.client != f.command {
 		return exitCode(ExitUsage, fmt.Errorf("--client and --command name different commands; give one"))
 	}
-	if f.timeout < 0 || f.failFast < 0 {
-		return exitCode(ExitUsage, fmt.Errorf("--timeout and --fail-fast must be positive"))
+	if err := checkRunFlags(f); err != nil {
+		return exitCode(ExitUsage, err)
 	}
 	if f.parallel < 1 {
 		return exitCode(ExitUsage, fmt.Errorf("--jobs must be at least 1"))
@@ -187,7 +190,7 @@ func runRun(ctx context.Context, f *runFlags, args []string, stdout, stderr io.W
 		}
 	}
 	if f.junit != "" {
-		if err := writeFileWith(f.junit, func(w io.Writer) error { return report.JUnit(w, res, opts) }); err != nil {
+		if err := writeFileWith(f.junit, stdStreams{stdout, stderr}, func(w io.Writer) error { return report.JUnit(w, res, opts) }); err != nil {
 			writeErrs = append(writeErrs, fmt.Errorf("--junit: %w", err))
 		}
 	}
@@ -277,32 +280,6 @@ func runMetadata(f *runFlags, l *compiled, builtin bool, res *engine.Result, cli
 	}
 	m.Settings = settings
 	return m
-}
-
-// writeFileWith writes a report to path through a temporary file, so a
-// reader never sees half of it; missing parent directories are created.
-func writeFileWith(path string, write func(io.Writer) error) error {
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 func hasCaseErrors(res *engine.Result) bool {
