@@ -232,7 +232,7 @@ func startClient(command string, args []string, env []string, outputCap int, sec
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(filterEnv(env, TagEnv+"="), TagEnv+"="+tag)
 	cmd.Stdin = nil
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = clientSysProcAttr()
 	p := &clientProcess{
 		cmd:      cmd,
 		stdout:   newCappedBuffer(outputCap, secrets),

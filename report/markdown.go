@@ -24,7 +24,8 @@ const (
 // client's timeline. With a baseline, expected failures are marked as such
 // and the baseline's verdict closes the summary.
 func Markdown(w io.Writer, res *engine.Result, opts Options) error {
-	mw := &errWriter{w: w}
+	nw := &neutralizing{w: w}
+	mw := &errWriter{w: nw}
 	s := res.Summarize()
 	icon := "✅"
 	verdict := "passed"
@@ -143,7 +144,10 @@ func Markdown(w io.Writer, res *engine.Result, opts Options) error {
 			fmt.Fprintf(mw, "Baseline check failed.\n")
 		}
 	}
-	return mw.err
+	if mw.err != nil {
+		return mw.err
+	}
+	return nw.flush()
 }
 
 func caseIcon(verdict string) string {

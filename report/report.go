@@ -27,6 +27,9 @@ type Options struct {
 	Baseline *Baseline
 	// Metadata, when set, describes the run in JSON output.
 	Metadata *Metadata
+	// InterruptedBy says what interrupted the run (a signal, a closed
+	// output), when it was.
+	InterruptedBy string
 }
 
 // Metadata describes a run: what ran, on what, against which files.
@@ -210,6 +213,9 @@ func Text(w io.Writer, res *engine.Result, opts Options) error {
 // whose failing checks are all expected reads XFAIL, and each expected
 // check names the entry that expects it.
 func WriteCase(w io.Writer, c *engine.CaseResult, opts Options) {
+	nw := &neutralizing{w: w}
+	defer nw.flush()
+	w = nw
 	red := redactor(c, opts)
 	status := caseVerdict(c, opts.Baseline)
 	fmt.Fprintf(w, "%-5s %s/%s (%s)\n", status, c.Scenario, c.Case, c.Duration.Round(time.Millisecond))
@@ -253,6 +259,9 @@ func WriteBaseline(w io.Writer, b *Baseline) {
 	if b == nil {
 		return
 	}
+	nw := &neutralizing{w: w}
+	defer nw.flush()
+	w = nw
 	section := func(title, mark string, items []string) {
 		if len(items) == 0 {
 			return
@@ -377,14 +386,16 @@ type JSONCase struct {
 
 // JSONDocument is the whole --format json output.
 type JSONDocument struct {
-	Version     string         `json:"version"`
-	Client      string         `json:"client,omitempty"`
-	Started     string         `json:"started"`
-	DurationMS  int64          `json:"durationMs"`
-	Interrupted bool           `json:"interrupted,omitempty"`
-	Summary     engine.Summary `json:"summary"`
-	Checks      []JSONCheck    `json:"checks"`
-	Cases       []JSONCase     `json:"cases"`
+	Version     string `json:"version"`
+	Client      string `json:"client,omitempty"`
+	Started     string `json:"started"`
+	DurationMS  int64  `json:"durationMs"`
+	Interrupted bool   `json:"interrupted,omitempty"`
+	// InterruptedBy says what interrupted the run.
+	InterruptedBy string         `json:"interruptedBy,omitempty"`
+	Summary       engine.Summary `json:"summary"`
+	Checks        []JSONCheck    `json:"checks"`
+	Cases         []JSONCase     `json:"cases"`
 	// Metadata describes the run (tool, client, scenario file digests,
 	// times, settings).
 	Metadata *Metadata `json:"metadata,omitempty"`
@@ -443,13 +454,14 @@ func CaseChecks(c *engine.CaseResult, opts Options) []JSONCheck {
 func Document(res *engine.Result, opts Options) *JSONDocument {
 	doc := &JSONDocument{
 		Version: opts.Version, Client: opts.Client,
-		Started:     res.Started.UTC().Format(time.RFC3339Nano),
-		DurationMS:  res.Duration.Milliseconds(),
-		Interrupted: res.Interrupted,
-		Summary:     res.Summarize(),
-		Checks:      []JSONCheck{},
-		Cases:       []JSONCase{},
-		Metadata:    opts.Metadata,
+		Started:       res.Started.UTC().Format(time.RFC3339Nano),
+		DurationMS:    res.Duration.Milliseconds(),
+		Interrupted:   res.Interrupted,
+		InterruptedBy: opts.InterruptedBy,
+		Summary:       res.Summarize(),
+		Checks:        []JSONCheck{},
+		Cases:         []JSONCase{},
+		Metadata:      opts.Metadata,
 	}
 	if b := opts.Baseline; b != nil {
 		doc.Baseline = &JSONBaseline{

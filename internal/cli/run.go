@@ -8,12 +8,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path"
 	"runtime"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -160,8 +158,9 @@ func runRun(ctx context.Context, f *runFlags, args []string, stdout, stderr io.W
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	ctx, interrupt, stop := interruptContext(ctx)
 	defer stop()
+	watchOutputs(interrupt, ctx.Done(), stdout, stderr)
 
 	opts := report.Options{ShowSecrets: f.showSecrets, Verbose: f.verbose, Version: wifdsl.Version, Client: client}
 	if base != nil {
@@ -180,6 +179,9 @@ func runRun(ctx context.Context, f *runFlags, args []string, stdout, stderr io.W
 		base.judge(opts.Baseline, res)
 	}
 	opts.Metadata = runMetadata(f, l, len(args) == 0, res, client, bundled, vars)
+	if res.Interrupted {
+		opts.InterruptedBy = interruptCause(ctx)
+	}
 
 	// Every report is written whatever the verdict; a report that cannot
 	// be written is the harness's failure.
@@ -211,7 +213,7 @@ func runRun(ctx context.Context, f *runFlags, args []string, stdout, stderr io.W
 	}
 	switch {
 	case res.Interrupted:
-		return exitCode(ExitInterrupt, fmt.Errorf("interrupted"))
+		return exitCode(ExitInterrupt, fmt.Errorf("interrupted by %s", interruptCause(ctx)))
 	case len(writeErrs) > 0:
 		return exitCode(ExitUsage, errors.Join(writeErrs...))
 	case hasCaseErrors(res):
