@@ -10,7 +10,11 @@ type Result struct {
 	Started     time.Time
 	Duration    time.Duration
 	Interrupted bool
-	Cases       []*CaseResult
+	// Aborted is set when the run stopped itself because a check's
+	// evaluation ran past a budget and could not be stopped: it names the
+	// check. The cases still running then end interrupted.
+	Aborted string
+	Cases   []*CaseResult
 }
 
 // CaseResult is the outcome of one case.
@@ -22,7 +26,10 @@ type CaseResult struct {
 	Duration    time.Duration
 	// Error is set when the harness could not run the case (a broken
 	// step, not a misbehaving client).
-	Error        string
+	Error string
+	// Interrupted is set when the run was interrupted before the case
+	// could be judged: its checks are SKIPPED with InterruptedMessage.
+	Interrupted  bool
 	Checks       []CheckResult
 	Observations *Observations
 	// Secrets are the strings reports redact (assertions, access tokens),
@@ -63,6 +70,8 @@ type Summary struct {
 	Info     int `json:"info"`
 	Skipped  int `json:"skipped"`
 	Errors   int `json:"errors"`
+	// Interrupted counts the cases the run's interruption left unjudged.
+	Interrupted int `json:"interrupted"`
 }
 
 // Summarize counts the statuses of every check.
@@ -72,6 +81,9 @@ func (r *Result) Summarize() Summary {
 		s.Cases++
 		if c.Error != "" {
 			s.Errors++
+		}
+		if c.Interrupted {
+			s.Interrupted++
 		}
 		for _, ch := range c.Checks {
 			s.Checks++
@@ -96,7 +108,7 @@ func (r *Result) Summarize() Summary {
 // case broke.
 func (r *Result) OK() bool {
 	s := r.Summarize()
-	return s.Failed == 0 && s.Warnings == 0 && s.Errors == 0 && !r.Interrupted
+	return s.Failed == 0 && s.Warnings == 0 && s.Errors == 0 && s.Interrupted == 0 && !r.Interrupted && r.Aborted == ""
 }
 
 // Redactor replaces a case's secrets in text.

@@ -38,6 +38,12 @@ type Options struct {
 	OnCase func(*CaseResult)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// CheckTimeout and CheckMemory bound each check's evaluation; 0 means
+	// DefaultCheckTimeout and DefaultCheckMemory (see budgetedEval).
+	CheckTimeout time.Duration
+	CheckMemory  int64
+
+	abort func(why string) // set by Run: stops the run (see withAbort)
 }
 
 // Run executes every case of the plan and returns the results in plan
@@ -52,6 +58,8 @@ func Run(ctx context.Context, plan *Plan, opts Options) (*Result, error) {
 	if now == nil {
 		now = time.Now
 	}
+	parent := ctx
+	ctx, opts.abort = withAbort(ctx)
 	cases := plan.Cases()
 	res := &Result{Started: now(), Cases: make([]*CaseResult, len(cases))}
 	par := opts.Parallel
@@ -119,7 +127,8 @@ func Run(ctx context.Context, plan *Plan, opts Options) (*Result, error) {
 	}
 	res.Cases = kept
 	res.Duration = now().Sub(res.Started)
-	res.Interrupted = ctx.Err() != nil
+	res.Interrupted = parent.Err() != nil
+	res.Aborted = abortedBy(ctx)
 	return res, nil
 }
 
@@ -201,7 +210,7 @@ func RunCase(ctx context.Context, c *Case, opts Options) *CaseResult {
 	cr.Observations = st.obs
 	cr.Secrets = st.secrets()
 	if cr.Error == "" {
-		cr.Checks = evaluate(st.checks, st.obs, now)
+		st.judge(ctx, cr, now)
 	} else {
 		// The harness could not run the case: every check is a failure
 		// that names the broken step, never a silent pass.
@@ -548,43 +557,6 @@ func (st *runState) secrets() []string {
 	out = append(out, st.obs.IssuedTokens...)
 	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
 	return out
-}
-
-func evaluate(checks []*Check, obs *Observations, now func() time.Time) []CheckResult {
-	out := make([]CheckResult, 0, len(checks))
-	for _, ch := range checks {
-		r := CheckResult{
-			ID: ch.ID, Name: ch.Name, Description: ch.Description, Level: ch.Level,
-			SpecReferences: ch.SpecReferences, Condition: ch.Eval.String(), Location: ch.Location,
-		}
-		o := safeEval(ch.Eval, obs)
-		r.Values = o.Values
-		switch {
-		case o.Err != nil:
-			r.Status = StatusFailure
-			r.ErrorMessage = "condition could not be evaluated: " + o.Err.Error()
-		case o.Pass:
-			r.Status = StatusSuccess
-		default:
-			r.Status = StatusFor(ch.Level)
-			r.ErrorMessage = o.Message
-			if r.ErrorMessage == "" {
-				r.ErrorMessage = "condition was false: " + ch.Eval.String()
-			}
-		}
-		r.Timestamp = now()
-		out = append(out, r)
-	}
-	return out
-}
-
-func safeEval(e Evaluator, obs *Observations) (o Outcome) {
-	defer func() {
-		if p := recover(); p != nil {
-			o = Outcome{Err: fmt.Errorf("evaluation panicked: %v", p)}
-		}
-	}()
-	return e.Evaluate(obs)
 }
 
 func stringList(v any) ([]string, error) {

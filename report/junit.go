@@ -180,7 +180,7 @@ func junitCaseSuite(c *engine.CaseResult, opts Options) junitSuite {
 		Time:      seconds(c.Duration),
 		Timestamp: c.Started.UTC().Format("2006-01-02T15:04:05Z"),
 	}
-	props := []junitProperty{{"scenario", c.Scenario}, {"case", c.Case}}
+	props := []junitProperty{{"scenario", c.Scenario}, {"case", c.Case}, {"status", caseVerdict(c, opts.Baseline)}}
 	if c.Description != "" {
 		props = append(props, junitProperty{"description", c.Description})
 	}

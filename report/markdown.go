@@ -52,6 +52,9 @@ func Markdown(w io.Writer, res *engine.Result, opts Options) error {
 	if s.Errors > 0 {
 		fmt.Fprintf(mw, ", %d case errors", s.Errors)
 	}
+	if s.Interrupted > 0 {
+		fmt.Fprintf(mw, ", %d cases interrupted", s.Interrupted)
+	}
 	fmt.Fprintf(mw, " in %d cases (%s)", s.Cases, res.Duration.Round(time.Millisecond))
 	fmt.Fprintf(mw, "\n\n")
 	if opts.Client != "" {
@@ -76,8 +79,13 @@ func Markdown(w io.Writer, res *engine.Result, opts Options) error {
 				warn++
 			}
 		}
-		fmt.Fprintf(mw, "| %s | %s | %d | %d | %d | %s |\n", caseIcon(caseVerdict(c, opts.Baseline)),
-			mdCode(c.Scenario+"/"+c.Case), pass, fail, warn, c.Duration.Round(time.Millisecond))
+		verdict := caseVerdict(c, opts.Baseline)
+		name := mdCode(c.Scenario + "/" + c.Case)
+		if verdict == "INTERRUPTED" {
+			name += " (interrupted, not judged)"
+		}
+		fmt.Fprintf(mw, "| %s | %s | %d | %d | %d | %s |\n", caseIcon(verdict),
+			name, pass, fail, warn, c.Duration.Round(time.Millisecond))
 	}
 
 	shown := 0
@@ -88,6 +96,9 @@ func Markdown(w io.Writer, res *engine.Result, opts Options) error {
 		for _, ch := range c.Checks {
 			if ch.Status == engine.StatusSuccess && c.Error == "" {
 				continue
+			}
+			if c.Interrupted && ch.Status == engine.StatusSkipped {
+				continue // the table says the case was interrupted
 			}
 			if !header {
 				fmt.Fprintf(mw, "\n### Checks that did not pass\n\n")
@@ -158,6 +169,8 @@ func caseIcon(verdict string) string {
 		return "☑️"
 	case "ERROR":
 		return "💥"
+	case "INTERRUPTED":
+		return "⏹️"
 	}
 	return "❌"
 }

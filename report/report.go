@@ -117,6 +117,9 @@ func caseVerdict(c *engine.CaseResult, b *Baseline) string {
 	if c.Error != "" {
 		return "ERROR"
 	}
+	if c.Interrupted {
+		return "INTERRUPTED"
+	}
 	failed, unexpected := false, false
 	for _, ch := range c.Checks {
 		if !ch.Failed() {
@@ -238,6 +241,10 @@ func WriteCase(w io.Writer, c *engine.CaseResult, opts Options) {
 		if ch.Status == engine.StatusSuccess {
 			continue
 		}
+		if c.Interrupted && ch.Status == engine.StatusSkipped {
+			fmt.Fprintf(w, "%15s%s\n", "", ch.ErrorMessage)
+			continue
+		}
 		if ch.Failed() {
 			failed = true
 		}
@@ -245,7 +252,7 @@ func WriteCase(w io.Writer, c *engine.CaseResult, opts Options) {
 			fmt.Fprintf(w, "%15s%s\n", "", l)
 		}
 	}
-	if failed || c.Error != "" {
+	if failed || c.Error != "" || c.Interrupted {
 		for _, l := range caseTimeline(c, red) {
 			fmt.Fprintf(w, "      %s\n", l)
 		}
@@ -298,6 +305,9 @@ func WriteSummary(w io.Writer, res *engine.Result) {
 	line := fmt.Sprintf("%d passed, %d failed, %d warnings", s.Passed, s.Failed, s.Warnings)
 	if s.Errors > 0 {
 		line += fmt.Sprintf(", %d case errors", s.Errors)
+	}
+	if s.Interrupted > 0 {
+		line += fmt.Sprintf(", %d cases interrupted", s.Interrupted)
 	}
 	fmt.Fprintln(w, line)
 }
@@ -375,8 +385,12 @@ type JSONCheck struct {
 
 // JSONCase summarizes one case.
 type JSONCase struct {
-	Scenario   string                 `json:"scenario"`
-	Case       string                 `json:"case"`
+	Scenario string `json:"scenario"`
+	Case     string `json:"case"`
+	// Status is the case's verdict: PASS, FAIL, XFAIL (every failure is
+	// expected by the baseline), ERROR (the harness could not run it) or
+	// INTERRUPTED (the run was interrupted before it could be judged).
+	Status     string                 `json:"status"`
 	Started    string                 `json:"started"`
 	DurationMS int64                  `json:"durationMs"`
 	Error      string                 `json:"error,omitempty"`
@@ -424,6 +438,10 @@ func CaseChecks(c *engine.CaseResult, opts Options) []JSONCheck {
 			refs = []engine.SpecReference{}
 		}
 		details := map[string]any{"level": ch.Level}
+		if c.Interrupted {
+			// The case's own status: the check was not judged.
+			details["caseStatus"] = "INTERRUPTED"
+		}
 		if ch.Status != engine.StatusSuccess {
 			if ch.Condition != "" {
 				details["condition"] = oneLine(ch.Condition, 1000)
@@ -472,7 +490,7 @@ func Document(res *engine.Result, opts Options) *JSONDocument {
 	for _, c := range res.Cases {
 		red := redactor(c, opts)
 		doc.Checks = append(doc.Checks, CaseChecks(c, opts)...)
-		jc := JSONCase{Scenario: c.Scenario, Case: c.Case, Started: c.Started.UTC().Format(time.RFC3339Nano), DurationMS: c.Duration.Milliseconds(), Error: red.Redact(c.Error), Timeline: []engine.TimelineEntry{}}
+		jc := JSONCase{Scenario: c.Scenario, Case: c.Case, Status: caseVerdict(c, opts.Baseline), Started: c.Started.UTC().Format(time.RFC3339Nano), DurationMS: c.Duration.Milliseconds(), Error: red.Redact(c.Error), Timeline: []engine.TimelineEntry{}}
 		if o := c.Observations; o != nil {
 			for _, e := range o.Timeline() {
 				jc.Timeline = append(jc.Timeline, engine.TimelineEntry{At: e.At / time.Millisecond, Text: red.Redact(e.Text)})

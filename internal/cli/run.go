@@ -212,6 +212,8 @@ func runRun(ctx context.Context, f *runFlags, args []string, stdout, stderr io.W
 		report.WriteBaseline(stdout, opts.Baseline)
 	}
 	switch {
+	case res.Aborted != "":
+		return exitCode(ExitUsage, errors.New(res.Aborted))
 	case res.Interrupted:
 		return exitCode(ExitInterrupt, fmt.Errorf("interrupted by %s", interruptCause(ctx)))
 	case len(writeErrs) > 0:

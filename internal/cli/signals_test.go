@@ -3,6 +3,7 @@ package cli_test
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -141,9 +142,68 @@ func (h *hangingRun) reportsWritten() {
 	} else if err := xml.Unmarshal(b, new(struct{})); err != nil {
 		h.t.Errorf("--junit is not XML: %v", err)
 	}
+	if bytes.Contains(b, []byte("<failure")) || !bytes.Contains(b, []byte(`name="status" value="INTERRUPTED"`)) {
+		h.t.Errorf("--junit does not mark the cases interrupted, or blames the client:\n%s", b)
+	}
 	dirs, _ := filepath.Glob(filepath.Join(h.outDir, "auth", "wif-jwt-bearer-*", "checks.json"))
 	if len(dirs) != h.jobs {
 		h.t.Errorf("%d results directories, want %d", len(dirs), h.jobs)
+	}
+	for _, d := range dirs {
+		b, _ := os.ReadFile(d)
+		var checks []struct {
+			Status  string         `json:"status"`
+			Details map[string]any `json:"details"`
+		}
+		if err := json.Unmarshal(b, &checks); err != nil || len(checks) == 0 {
+			h.t.Errorf("%s: %v", d, err)
+		}
+		for _, c := range checks {
+			if c.Status != "SKIPPED" || c.Details["caseStatus"] != "INTERRUPTED" {
+				h.t.Errorf("%s: a check is %s %v, want SKIPPED in an INTERRUPTED case", d, c.Status, c.Details)
+			}
+		}
+	}
+}
+
+// stdoutMarksInterrupted requires the report on stdout to give the cases
+// their own status, never FAILURE.
+func (h *hangingRun) stdoutMarksInterrupted(format string) {
+	h.t.Helper()
+	out := h.stdout.String()
+	if strings.Contains(out, "FAILURE") || strings.Contains(out, "FAIL ") {
+		h.t.Errorf("%s report blames the client:\n%s", format, out)
+	}
+	switch format {
+	case "text":
+		if strings.Count(out, "INTERRUPTED auth/wif-jwt-bearer/") != h.jobs {
+			h.t.Errorf("text report:\n%s", out)
+		}
+	case "markdown":
+		if strings.Count(out, "(interrupted, not judged)") != h.jobs {
+			h.t.Errorf("markdown report:\n%s", out)
+		}
+	case "json":
+		var doc struct {
+			Interrupted bool `json:"interrupted"`
+			Summary     struct {
+				Failed, Interrupted int
+			} `json:"summary"`
+			Cases []struct {
+				Status string `json:"status"`
+			} `json:"cases"`
+		}
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			h.t.Fatalf("not JSON: %v\n%s", err, out)
+		}
+		if !doc.Interrupted || doc.Summary.Failed != 0 || doc.Summary.Interrupted != h.jobs || len(doc.Cases) != h.jobs {
+			h.t.Errorf("JSON report: %+v", doc)
+		}
+		for _, c := range doc.Cases {
+			if c.Status != "INTERRUPTED" {
+				h.t.Errorf("JSON case status %q", c.Status)
+			}
+		}
 	}
 }
 
@@ -178,6 +238,7 @@ func TestSignalsEndTheRun(t *testing.T) {
 			}
 			h.noClientLeft(0)
 			h.reportsWritten()
+			h.stdoutMarksInterrupted(tt.format)
 		})
 	}
 }
