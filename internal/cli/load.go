@@ -41,6 +41,10 @@ type compiled struct {
 // compile runs parse, decode and compile over paths (or the built-in
 // suite) and keeps the diagnostics of every stage.
 func compile(paths []string, opts dsl.Options) *compiled {
+	return compileGuarded(paths, opts, compileUnguarded)
+}
+
+func compileUnguarded(paths []string, opts dsl.Options) *compiled {
 	c := &compiled{parser: dsl.NewParser()}
 	var files []*hcl.File
 	if len(paths) == 0 {

@@ -278,3 +278,54 @@ func TestClientsDieWithWifdsl(t *testing.T) {
 	// SIGKILL is delivered asynchronously: give the kernel a moment.
 	h.noClientLeft(30 * time.Second)
 }
+
+// TestRunawayScenarioIsADiagnostic: a scenario whose locals build a list of
+// 64 million elements without a function call is stopped by the compile
+// budget with a diagnostic and exit 2, not a runtime crash.
+func TestRunawayScenarioIsADiagnostic(t *testing.T) {
+	wifdsl, err := exec.LookPath("wifdsl")
+	if err != nil {
+		t.Skip("the wifdsl test command is not on PATH")
+	}
+	dir := t.TempDir()
+	src := `locals {
+  k   = range(1000)
+  big = flatten([for a in local.k : [for b in local.k : [for c in range(64) : c]]])
+}
+requirement "r" {
+  level = MUST
+  text  = "r"
+}
+scenario "s" {
+  case "c" {
+    check "x" {
+      verifies  = requirement.r
+      condition = length(local.big) > 0
+    }
+  }
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, "big.hcl"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, sub := range []string{"validate", "run"} {
+		cmd := exec.Command(wifdsl, sub, filepath.Join(dir, "big.hcl"))
+		cmd.Env = append(os.Environ(), "WIFDSL_COMPILE_MEMORY_MIB=128", "GORACE=atexit_sleep_ms=0")
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		if code := cmd.ProcessState.ExitCode(); code != 2 {
+			t.Errorf("%s: exit %d (%v), want 2; stderr %s", sub, code, err, shortText(stderr.String()))
+		}
+		if !strings.Contains(stderr.String(), "out of budget") || strings.Contains(stderr.String(), "goroutine ") {
+			t.Errorf("%s: stderr %s", sub, shortText(stderr.String()))
+		}
+	}
+}
+
+func shortText(s string) string {
+	if len(s) > 2000 {
+		return s[:2000] + "…"
+	}
+	return s
+}
