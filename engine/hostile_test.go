@@ -27,6 +27,7 @@ import (
 
 	"github.com/wifdsl/wifdsl/engine"
 	"github.com/wifdsl/wifdsl/internal/testclient"
+	"github.com/wifdsl/wifdsl/report"
 	"github.com/wifdsl/wifdsl/stubs/authserver"
 )
 
@@ -638,7 +639,7 @@ func TestHostileFlood(t *testing.T) {
 		if got := statuses(cr)["wif-no-secret-leak"]; got == engine.StatusSuccess {
 			t.Errorf("wif-no-secret-leak passed")
 		}
-		if red := engine.NewRedactor(cr).Redact(c.Stdout); strings.Contains(red, token) || !strings.Contains(red, "[redacted assertion workload]") {
+		if red := report.NewRedactor(cr).Redact(c.Stdout); strings.Contains(red, token) || !strings.Contains(red, "[redacted assertion workload]") {
 			t.Errorf("the report does not redact the secret in the note")
 		}
 	})

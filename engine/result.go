@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"strings"
 	"time"
 )
 
@@ -109,41 +108,4 @@ func (r *Result) Summarize() Summary {
 func (r *Result) OK() bool {
 	s := r.Summarize()
 	return s.Failed == 0 && s.Warnings == 0 && s.Errors == 0 && s.Interrupted == 0 && !r.Interrupted && r.Aborted == ""
-}
-
-// Redactor replaces a case's secrets in text.
-type Redactor struct{ r *strings.Replacer }
-
-// NewRedactor builds a Redactor for the given secrets; each occurrence is
-// replaced by a marker naming what it was.
-func NewRedactor(c *CaseResult) *Redactor {
-	if c == nil || len(c.Secrets) == 0 {
-		return &Redactor{}
-	}
-	var pairs []string
-	names := map[string]string{}
-	if c.Observations != nil && c.Observations.Env != nil {
-		for _, n := range c.Observations.Env.AssertionOrder {
-			names[c.Observations.Env.Assertions[n].Token] = "[redacted assertion " + n + "]"
-		}
-	}
-	for _, s := range c.Secrets {
-		if s == "" {
-			continue
-		}
-		m, ok := names[s]
-		if !ok {
-			m = "[redacted access token]"
-		}
-		pairs = append(pairs, s, m)
-	}
-	return &Redactor{r: strings.NewReplacer(pairs...)}
-}
-
-// Redact returns s with every secret replaced.
-func (r *Redactor) Redact(s string) string {
-	if r == nil || r.r == nil {
-		return s
-	}
-	return r.r.Replace(s)
 }

@@ -487,6 +487,7 @@ loop:
 	}
 	co.Stdout, co.StdoutBytes, co.StdoutTruncated = p.stdout.result()
 	co.Stderr, co.StderrBytes, co.StderrTruncated = p.stderr.result()
+	co.Stdout, co.Stderr = p.leaks.addLeakNotes(co.Stdout, co.Stderr)
 	return nil
 }
 

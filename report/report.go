@@ -142,7 +142,7 @@ func caseVerdict(c *engine.CaseResult, b *Baseline) string {
 // checkDetail explains a check that did not succeed, one line each: what
 // was expected (with the level and spec references), what happened, and
 // the condition with the values it saw. Secrets are redacted.
-func checkDetail(ch engine.CheckResult, red *engine.Redactor) []string {
+func checkDetail(ch engine.CheckResult, red *Redactor) []string {
 	var out []string
 	if ch.Description != "" {
 		exp := ch.Description + " (" + string(ch.Level)
@@ -172,7 +172,7 @@ func checkDetail(ch engine.CheckResult, red *engine.Redactor) []string {
 
 // caseTimeline is the client's timeline followed by the last lines of its
 // stderr, one line each, redacted.
-func caseTimeline(c *engine.CaseResult, red *engine.Redactor) []string {
+func caseTimeline(c *engine.CaseResult, red *Redactor) []string {
 	if c.Observations == nil {
 		return nil
 	}
@@ -193,11 +193,11 @@ func caseTimeline(c *engine.CaseResult, red *engine.Redactor) []string {
 	return out
 }
 
-func redactor(c *engine.CaseResult, opts Options) *engine.Redactor {
+func redactor(c *engine.CaseResult, opts Options) *Redactor {
 	if opts.ShowSecrets {
-		return &engine.Redactor{}
+		return &Redactor{}
 	}
-	return engine.NewRedactor(c)
+	return NewRedactor(c)
 }
 
 // Text writes the result for a terminal or a CI log: a line per case and

@@ -44,9 +44,9 @@ func writeResultsDirs(out string, res *engine.Result, opts report.Options) error
 		if err != nil {
 			return err
 		}
-		red := engine.NewRedactor(c)
+		red := report.NewRedactor(c)
 		if opts.ShowSecrets {
-			red = &engine.Redactor{}
+			red = &report.Redactor{}
 		}
 		var stdout, stderr string
 		if c.Observations != nil {
