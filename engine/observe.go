@@ -71,7 +71,11 @@ type Observations struct {
 	// FirstError is when the authorization server first answered with an
 	// error, or -1.
 	FirstError time.Duration
-	Client     ClientObservation
+	// ForeignRequests counts the requests the stubs refused because they
+	// did not come from the client under test or its descendants; they are
+	// in no other field.
+	ForeignRequests int
+	Client          ClientObservation
 
 	memo sync.Map
 }

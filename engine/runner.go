@@ -148,6 +148,8 @@ type runState struct {
 	// envMu guards env: the stub servers' handlers read it (reject rules)
 	// while later steps still add to it.
 	envMu sync.RWMutex
+	// peers tells the stubs which connections come from the client.
+	peers clientPeers
 }
 
 // envSnapshot returns a copy of the environment that later steps do not change.
@@ -299,6 +301,7 @@ func (st *runState) startAuth(s *StartAuthServer) error {
 		TokenPrefix:         "wif-at-" + sanitize(st.c.Name),
 		Start:               st.start,
 		Now:                 st.opts.Now,
+		Admit:               st.peers.admit,
 		OnError: func(at time.Time, code string) {
 			st.errOnce.Do(func() { st.errCh <- at })
 		},
@@ -327,6 +330,7 @@ func (st *runState) startMCP(s *StartMCPServer) error {
 		ScopesSupported:      s.ScopesSupported,
 		ChallengeScope:       s.ChallengeScope,
 		ValidToken:           st.as.IsIssued,
+		Admit:                st.peers.admit,
 		Start:                st.start,
 		Now:                  st.opts.Now,
 	})
@@ -408,6 +412,7 @@ func (st *runState) launch(ctx context.Context, s *LaunchClient) error {
 		return nil // a client that cannot start is the client's failure, judged by the checks
 	}
 	co.Started = true
+	st.peers.started(p)
 	timeout := st.c.Timeout
 	if st.opts.Timeout > 0 {
 		timeout = st.opts.Timeout
@@ -519,6 +524,7 @@ func (st *runState) collect() {
 		o.RequestCount += st.mcp.RequestCount()
 	}
 	o.Requests = mergeRequests(areqs, mreqs)
+	o.ForeignRequests = st.foreignRequests()
 }
 
 func (st *runState) closeServers() {

@@ -184,6 +184,9 @@ func caseTimeline(c *engine.CaseResult, red *Redactor) []string {
 		}
 		out = append(out, "  "+at+"  "+red.Redact(e.Text))
 	}
+	if n := c.Observations.ForeignRequests; n > 0 {
+		out = append(out, fmt.Sprintf("  %8s  (%d request(s) from processes other than the client refused and not judged)", "", n))
+	}
 	if tail := lastLines(red.Redact(c.Observations.Client.Stderr), 3); tail != "" {
 		out = append(out, "client stderr (last lines):")
 		for _, l := range strings.Split(tail, "\n") {
@@ -502,6 +505,7 @@ func Document(res *engine.Result, opts Options) *JSONDocument {
 				"killed": cl.Killed, "hungIn": cl.HungIn, "durationMs": cl.Duration.Milliseconds(),
 				"stdoutBytes": cl.StdoutBytes, "stderrBytes": cl.StderrBytes,
 				"stdoutTruncated": cl.StdoutTruncated, "stderrTruncated": cl.StderrTruncated,
+				"foreignRequests": o.ForeignRequests,
 			}
 		}
 		doc.Cases = append(doc.Cases, jc)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/oauthex"
+	"github.com/wifdsl/wifdsl/stubs/internal/gate"
 )
 
 // Defaults for zero [Config] fields.
@@ -61,6 +62,7 @@ type Server struct {
 
 	ln        net.Listener
 	srv       *http.Server
+	gate      *gate.Gate
 	done      chan struct{}
 	serveErr  error
 	closeOnce sync.Once
@@ -158,8 +160,10 @@ func New(cfg Config) (*Server, error) {
 		return nil, fmt.Errorf("authserver: encode metadata: %w", err)
 	}
 
+	s.gate = &gate.Gate{Admit: cfg.Admit}
 	s.srv = &http.Server{
 		Handler:           http.HandlerFunc(s.serveHTTP),
+		ConnContext:       s.gate.ConnContext,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -264,6 +268,10 @@ func (s *Server) Requests() []Request {
 	return out
 }
 
+// ForeignRequestCount returns the number of requests refused because
+// Config.Admit refused their connection; they are in no other record.
+func (s *Server) ForeignRequestCount() int { return s.gate.Refused() }
+
 // RequestCount returns the exact number of HTTP requests received,
 // including those past MaxRecords.
 func (s *Server) RequestCount() int {
@@ -286,6 +294,9 @@ type reply struct {
 // serveHTTP routes a request, records it, then writes the reply. A panic
 // anywhere in the route becomes a 500 server_error.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.gate.Refuse(w, r) {
+		return
+	}
 	arrival := s.now()
 	s.mu.Lock()
 	s.reqSeq++

@@ -1,6 +1,7 @@
 package authserver
 
 import (
+	"net"
 	"net/http"
 	"time"
 )
@@ -53,6 +54,11 @@ type Config struct {
 	// before the response is written, so at is never later than the
 	// moment the client receives the error. A panic in it is recovered.
 	OnError func(at time.Time, code string)
+	// Admit, if set, decides once per connection, from its remote and
+	// local addresses, whether the server answers it: a request on a
+	// connection it refuses is answered 403 and neither routed nor
+	// recorded, only counted (ForeignRequestCount). nil admits everyone.
+	Admit func(remote, local net.Addr) bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Start is the instant At fields are measured from; zero means the

@@ -1,6 +1,7 @@
 package mcpserver
 
 import (
+	"net"
 	"time"
 )
 
@@ -25,6 +26,11 @@ type Config struct {
 	// MaxRecords bounds the number of requests kept in full (the first
 	// MaxRecords of each kind); counts stay exact. Zero means 1000.
 	MaxRecords int
+	// Admit, if set, decides once per connection, from its remote and
+	// local addresses, whether the server answers it: a request on a
+	// connection it refuses is answered 403 and neither routed nor
+	// recorded, only counted (ForeignRequestCount). nil admits everyone.
+	Admit func(remote, local net.Addr) bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Start is the instant At fields are measured from; zero means the

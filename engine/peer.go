@@ -1,0 +1,68 @@
+package engine
+
+import (
+	"net"
+	"sync"
+)
+
+// clientPeers attributes the stub servers' connections to the client under
+// test. A request on a connection that does not come from the client (or
+// one of its descendants) is refused by the stub (403) and never reaches
+// the records the checks read; it is only counted, and reports show the
+// count (Observations.ForeignRequests). Before the client is started no
+// connection is admitted.
+type clientPeers struct {
+	mu  sync.Mutex
+	pid int
+	tag string
+	// known are processes already found to hold a socket of the client:
+	// they are looked at first.
+	known []int
+}
+
+// started records the client's process.
+func (c *clientPeers) started(p *clientProcess) {
+	if p == nil || p.cmd.Process == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.pid, c.tag = p.cmd.Process.Pid, p.tag
+}
+
+func (c *clientPeers) client() (int, string, []int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.pid, c.tag, append([]int(nil), c.known...)
+}
+
+func (c *clientPeers) remember(pid int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, k := range c.known {
+		if k == pid {
+			return
+		}
+	}
+	if len(c.known) < 16 {
+		c.known = append(c.known, pid)
+	}
+}
+
+// admit reports whether the connection from remote to local comes from
+// the client; see admitPeer.
+func (c *clientPeers) admit(remote, local net.Addr) bool {
+	return admitPeer(c, remote, local)
+}
+
+// foreignRequests counts the requests both stubs refused.
+func (st *runState) foreignRequests() int {
+	n := 0
+	if st.as != nil {
+		n += st.as.ForeignRequestCount()
+	}
+	if st.mcp != nil {
+		n += st.mcp.ForeignRequestCount()
+	}
+	return n
+}
