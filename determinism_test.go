@@ -25,11 +25,18 @@ const (
 
 // hostileButJudged are hostile variants cheap enough to run 20 times, and
 // what they trip: crash dies by SIGKILL after surfacing the error, fork
-// leaves a child in its group and then behaves. The others (hang-start,
-// flood, hammer) are covered one at a time by engine/hostile_test.go.
+// leaves a child in its group and then behaves, hammer floods the token
+// endpoint. The others (hang-start, flood) are covered one at a time by
+// engine/hostile_test.go.
 var hostileButJudged = map[string]tripped{
 	"crash": {},
 	"fork":  {},
+	// hammer sends token requests without end: in the rejection cases the
+	// retry budget (engine.DefaultRetryBudget further error responses) ends
+	// it, whatever the machine's speed, before it prints the error.
+	"hammer": tripped{"happy-path": {"wif-bearer-header", "wif-client-exit-success", "wif-mcp-access"}}.
+		plus(onCases(rejectionCases, "wif-no-retry", "wif-fails-fast", "wif-error-surfaced")).
+		plus(tripped{"rejected-scope": {"wif-scope-error-distinct"}}),
 }
 
 // verdict is one case's outcome in a comparable form: the harness error,

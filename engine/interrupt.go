@@ -50,6 +50,10 @@ func (st *runState) judge(ctx context.Context, cr *CaseResult, now func() time.T
 	}
 	var runaway string
 	cr.Checks, cr.Interrupted, runaway = judgeChecks(ctx, st.checks, st.obs, st.opts, now)
+	if runaway == "" {
+		// An abandoned evaluation may still read it.
+		st.obs.forgetDerived()
+	}
 	if runaway != "" && st.opts.abort != nil {
 		st.opts.abort(cr.Scenario + "/" + cr.Case + ": " + runaway)
 	}

@@ -3,6 +3,7 @@ package engine
 import (
 	"net"
 	"sync"
+	"time"
 )
 
 // clientPeers attributes the stub servers' connections to the client under
@@ -15,22 +16,42 @@ type clientPeers struct {
 	mu  sync.Mutex
 	pid int
 	tag string
+	// ready is closed once the client is started (or will not be): the
+	// client can connect before cmd.Start has even returned, so a
+	// connection that arrives earlier waits for it.
+	ready     chan struct{}
+	readyOnce sync.Once
+	initOnce  sync.Once
 	// known are processes already found to hold a socket of the client:
 	// they are looked at first.
 	known []int
 }
 
-// started records the client's process.
-func (c *clientPeers) started(p *clientProcess) {
-	if p == nil || p.cmd.Process == nil {
-		return
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.pid, c.tag = p.cmd.Process.Pid, p.tag
+func (c *clientPeers) readyCh() chan struct{} {
+	c.initOnce.Do(func() { c.ready = make(chan struct{}) })
+	return c.ready
 }
 
+// started records the client's process; nil means it will not start.
+func (c *clientPeers) started(p *clientProcess) {
+	if p != nil && p.cmd.Process != nil {
+		c.mu.Lock()
+		c.pid, c.tag = p.cmd.Process.Pid, p.tag
+		c.mu.Unlock()
+	}
+	ch := c.readyCh()
+	c.readyOnce.Do(func() { close(ch) })
+}
+
+// peerWait bounds how long a connection waits for the client to be
+// started before it is judged.
+const peerWait = 10 * time.Second
+
 func (c *clientPeers) client() (int, string, []int) {
+	select {
+	case <-c.readyCh():
+	case <-time.After(peerWait):
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.pid, c.tag, append([]int(nil), c.known...)

@@ -43,6 +43,11 @@ type Options struct {
 	CheckTimeout time.Duration
 	CheckMemory  int64
 
+	// RetryBudget bounds the token endpoint's error responses after the
+	// first before a running client is ended as if its fail-fast budget
+	// were over; 0 means DefaultRetryBudget, negative means no bound.
+	RetryBudget int
+
 	abort func(why string) // set by Run: stops the run (see withAbort)
 }
 
@@ -150,6 +155,8 @@ type runState struct {
 	envMu sync.RWMutex
 	// peers tells the stubs which connections come from the client.
 	peers clientPeers
+	// storm ends a client that keeps provoking error responses.
+	storm errorStorm
 }
 
 // envSnapshot returns a copy of the environment that later steps do not change.
@@ -303,6 +310,7 @@ func (st *runState) startAuth(s *StartAuthServer) error {
 		Now:                 st.opts.Now,
 		Admit:               st.peers.admit,
 		OnError: func(at time.Time, code string) {
+			st.storm.note(st.opts.RetryBudget)
 			st.errOnce.Do(func() { st.errCh <- at })
 		},
 	}
@@ -407,12 +415,12 @@ func (st *runState) launch(ctx context.Context, s *LaunchClient) error {
 	co.Args = []string{st.mcp.URL()}
 	launched := st.now()
 	p, err := startClient(st.opts.Command, co.Args, env, st.opts.OutputCap, st.liveSecrets())
+	st.peers.started(p) // connections that arrived meanwhile wait for this
 	if err != nil {
 		co.StartError = err.Error()
 		return nil // a client that cannot start is the client's failure, judged by the checks
 	}
 	co.Started = true
-	st.peers.started(p)
 	timeout := st.c.Timeout
 	if st.opts.Timeout > 0 {
 		timeout = st.opts.Timeout
@@ -457,6 +465,9 @@ loop:
 		case <-failFastC:
 			why = "failfast"
 			break loop
+		case <-st.storm.over():
+			why = "storm"
+			break loop
 		}
 	}
 	if why != "" {
@@ -484,6 +495,9 @@ loop:
 		co.TimedOut, co.Killed = true, true
 	case "failfast":
 		co.HungAfterError, co.Killed = true, true
+	case "storm":
+		co.HungAfterError, co.Killed = true, true
+		co.HungIn = stormPhase(st.opts.RetryBudget)
 	case "interrupt":
 		co.Interrupted, co.Killed = true, true
 	default:
@@ -528,6 +542,7 @@ func (st *runState) collect() {
 }
 
 func (st *runState) closeServers() {
+	st.peers.started(nil) // no client any more: nothing waits for one
 	if st.as != nil {
 		_ = st.as.Close()
 	}

@@ -1,0 +1,82 @@
+// Command casemem measures how memory grows with the number of cases a run
+// holds: it compiles a generated file of N cases (bench/gen), runs every
+// case against a client that exits at once, and prints the heap in use
+// after compiling and after the run, and the peak RSS, so that a run of
+// 1,000 cases and one of 10,000 can be compared.
+//
+//	go run ./bench/cmd/casemem -cases 10000 [-memprofile FILE]
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/wifdsl/wifdsl/bench/gen"
+	"github.com/wifdsl/wifdsl/dsl"
+	"github.com/wifdsl/wifdsl/engine"
+)
+
+func main() {
+	cases := flag.Int("cases", 10000, "number of cases (two per generated scenario)")
+	jobs := flag.Int("j", 2, "cases at once")
+	memprofile := flag.String("memprofile", "", "write a heap profile after the run")
+	flag.Parse()
+	src := gen.String(gen.Options{Scenarios: (*cases + 1) / 2})
+	f, diags := dsl.NewParser().ParseSource("gen.hcl", []byte(src))
+	if diags.HasErrors() {
+		fmt.Fprintln(os.Stderr, diags)
+		os.Exit(2)
+	}
+	plan, diags := dsl.Compile([]*hcl.File{f})
+	if diags.HasErrors() {
+		fmt.Fprintln(os.Stderr, diags)
+		os.Exit(2)
+	}
+	src = ""
+	afterCompile := heapMiB()
+	res, err := engine.Run(context.Background(), plan, engine.Options{Command: "true", Parallel: *jobs})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	afterRun := heapMiB()
+	if *memprofile != "" {
+		out, err := os.Create(*memprofile)
+		if err == nil {
+			_ = pprof.WriteHeapProfile(out)
+			out.Close()
+		}
+	}
+	n := len(res.Cases)
+	fmt.Printf("cases %d: heap after compile %.1f MiB, after run %.1f MiB (%.1f KiB per case held), peak RSS %s\n",
+		n, afterCompile, afterRun, (afterRun-afterCompile)*1024/float64(max(n, 1)), peakRSS())
+	runtime.KeepAlive(plan)
+	runtime.KeepAlive(res)
+}
+
+func heapMiB() float64 {
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return float64(m.HeapInuse) / (1 << 20)
+}
+
+// peakRSS is VmHWM from /proc/self/status.
+func peakRSS() string {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "unknown"
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "VmHWM:") {
+			return strings.TrimSpace(strings.TrimPrefix(l, "VmHWM:"))
+		}
+	}
+	return "unknown"
+}
