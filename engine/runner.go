@@ -416,6 +416,9 @@ func (st *runState) launch(ctx context.Context, s *LaunchClient) error {
 	launched := st.now()
 	p, err := startClient(st.opts.Command, co.Args, env, st.opts.OutputCap, st.liveSecrets())
 	st.peers.started(p) // connections that arrived meanwhile wait for this
+	if harnessErr := startFailure(err); harnessErr != nil {
+		return harnessErr
+	}
 	if err != nil {
 		co.StartError = err.Error()
 		return nil // a client that cannot start is the client's failure, judged by the checks
