@@ -16,10 +16,11 @@ const InterruptedMessage = "not judged: the run was interrupted"
 var errAborted = errors.New("the run was stopped: a check's evaluation could not be stopped")
 
 // withAbort returns a context that Run cancels itself when an evaluation
-// runs away, and the function that does it.
-func withAbort(ctx context.Context) (context.Context, func(string)) {
+// runs away, the function that does it, and the function that releases the
+// context at the end of the run.
+func withAbort(ctx context.Context) (context.Context, func(string), func()) {
 	actx, cancel := context.WithCancelCause(ctx)
-	return actx, func(why string) { cancel(errors.Join(errAborted, errors.New(why))) }
+	return actx, func(why string) { cancel(errors.Join(errAborted, errors.New(why))) }, func() { cancel(nil) }
 }
 
 // abortedBy returns why the run was stopped by withAbort's function, or "".

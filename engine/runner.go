@@ -64,7 +64,9 @@ func Run(ctx context.Context, plan *Plan, opts Options) (*Result, error) {
 		now = time.Now
 	}
 	parent := ctx
-	ctx, opts.abort = withAbort(ctx)
+	var release func()
+	ctx, opts.abort, release = withAbort(ctx)
+	defer release()
 	cases := plan.Cases()
 	res := &Result{Started: now(), Cases: make([]*CaseResult, len(cases))}
 	par := opts.Parallel
