@@ -122,6 +122,9 @@ func socketInode(remote, local net.Addr) string {
 	if !ok1 || !ok2 {
 		return ""
 	}
+	if ino, ok := diagInode(ra, la); ok {
+		return ino
+	}
 	for _, file := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
 		if ino := findSocket(file, procAddr(ra, file), procAddr(la, file)); ino != "" {
 			return ino
