@@ -12,8 +12,8 @@ import (
 	"strings"
 )
 
-// admitPeer finds the socket of the connection's other end in
-// /proc/net/tcp (or tcp6), then a process that holds it: the client, a
+// admitPeer finds the socket of the connection's other end (sock_diag,
+// else /proc/net/tcp and tcp6), then a process that holds it: the client, a
 // descendant of it (by parent chain), or a process carrying the run's tag
 // in its environment (a descendant that left the process tree). Where
 // there is no /proc, every connection is admitted.
