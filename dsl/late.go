@@ -1,6 +1,7 @@
 package dsl
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -18,8 +19,9 @@ import (
 
 // checkEval evaluates a check's condition over a case's observations.
 type checkEval struct {
-	cfg *Config
-	def *CheckDef
+	cfg   *Config
+	def   *CheckDef
+	calls calledOnce // the functions the condition and message call
 }
 
 type memoKey struct{ cfg *Config }
@@ -45,10 +47,19 @@ func (e *checkEval) context(obs *engine.Observations) (*hcl.EvalContext, error) 
 func (e *checkEval) String() string { return e.cfg.source(e.def.Condition.Range()) }
 
 func (e *checkEval) Evaluate(obs *engine.Observations) engine.Outcome {
+	return e.EvaluateContext(context.Background(), obs)
+}
+
+// EvaluateContext evaluates the check under a budget (see evalBudget): it
+// stops at the next function call once c is done, or once the calls have
+// built too much.
+func (e *checkEval) EvaluateContext(c context.Context, obs *engine.Observations) engine.Outcome {
 	ctx, err := e.context(obs)
 	if err != nil {
 		return engine.Outcome{Err: err}
 	}
+	e.calls.once.Do(func() { e.calls.names = checkFunctions(e.def.Condition, e.def.ErrorMessage) })
+	ctx = guardedContext(ctx, newEvalBudget(c), e.calls.names)
 	v, diags := e.def.Condition.Value(ctx)
 	if diags.HasErrors() {
 		return engine.Outcome{Err: diagsError(diags), Values: e.values(ctx)}

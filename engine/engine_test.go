@@ -8,6 +8,7 @@ import (
 
 	"github.com/wifdsl/wifdsl/engine"
 	"github.com/wifdsl/wifdsl/jwt"
+	"github.com/wifdsl/wifdsl/report"
 )
 
 // staticClaims mints a fixed JWT shape whose audience is the case's token
@@ -81,7 +82,7 @@ func TestRunCaseObservesTheClient(t *testing.T) {
 		t.Errorf("client %+v", seen.Client)
 	}
 	// The assertion is a secret the reports redact.
-	red := engine.NewRedactor(res)
+	red := report.NewRedactor(res)
 	if strings.Contains(red.Redact(out), "ey") || !strings.Contains(red.Redact(out), "[redacted assertion workload]") {
 		t.Errorf("redaction: %q", red.Redact(out))
 	}

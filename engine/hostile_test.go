@@ -641,7 +641,7 @@ func TestHostileFlood(t *testing.T) {
 		if got := statuses(cr)["wif-no-secret-leak"]; got == engine.StatusSuccess {
 			t.Errorf("wif-no-secret-leak passed")
 		}
-		if red := engine.NewRedactor(cr).Redact(c.Stdout); strings.Contains(red, token) || !strings.Contains(red, "[redacted assertion workload]") {
+		if red := report.NewRedactor(cr).Redact(c.Stdout); strings.Contains(red, token) || !strings.Contains(red, "[redacted assertion workload]") {
 			t.Errorf("the report does not redact the secret in the note")
 		}
 	})
@@ -761,7 +761,7 @@ func TestHostileHammer(t *testing.T) {
 		// many as fit in its own 20 s deadline), then it fails.
 		pgidFile := filepath.Join(t.TempDir(), "pgid")
 		cr := runCase(t, suiteCase(t, "rejected-subject"), engine.Options{
-			Command: grouped(pgidFile, testclient.Command("hammer")), Timeout: 2 * time.Minute, FailFast: 2 * time.Minute,
+			Command: grouped(pgidFile, testclient.Command("hammer")), Timeout: 2 * time.Minute, FailFast: 2 * time.Minute, RetryBudget: -1,
 		}, 3*time.Minute)
 		o := cr.Observations
 		if strings.Contains(o.Client.Stderr, "gave up after") {
@@ -786,7 +786,7 @@ func TestHostileHammer(t *testing.T) {
 		// probes the metadata endpoint: every probe is answered.
 		pgidFile := filepath.Join(t.TempDir(), "pgid")
 		cr := runCase(t, suiteCase(t, "rejected-subject"), engine.Options{
-			Command: grouped(pgidFile, selfClient(t, "hammer-probe")), Timeout: 2 * time.Minute, FailFast: 2 * time.Minute,
+			Command: grouped(pgidFile, selfClient(t, "hammer-probe")), Timeout: 2 * time.Minute, FailFast: 2 * time.Minute, RetryBudget: -1,
 		}, 3*time.Minute)
 		var answered, transportErrs, probes, probeFailures int
 		line := firstLine(cr.Observations.Client.Stdout, "hammer: ")

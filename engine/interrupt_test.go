@@ -97,7 +97,20 @@ func TestInterruptStopsClientsAndServers(t *testing.T) {
 			t.Errorf("%s: interrupted %v killed %v exited %v hung in %q", c.Case, cl.Interrupted, cl.Killed, cl.Exited, cl.HungIn)
 		}
 		if len(c.Checks) == 0 {
-			t.Errorf("%s: what was observed so far was not judged", c.Case)
+			t.Errorf("%s: no check results", c.Case)
+		}
+		// An interrupted case is marked so, and none of its checks is
+		// blamed on the client.
+		if !c.Interrupted {
+			t.Errorf("%s: not marked interrupted", c.Case)
+		}
+		for _, ch := range c.Checks {
+			if ch.Status != engine.StatusSkipped || !strings.HasPrefix(ch.ErrorMessage, engine.InterruptedMessage) {
+				t.Errorf("%s: %s is %s %q, want SKIPPED as interrupted", c.Case, ch.ID, ch.Status, ch.ErrorMessage)
+			}
+		}
+		if s := res.Summarize(); s.Failed != 0 || s.Interrupted != len(res.Cases) {
+			t.Errorf("summary %+v", s)
 		}
 		// The case's stub servers are closed.
 		hc := &http.Client{Timeout: 5 * time.Second}

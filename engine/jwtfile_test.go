@@ -11,6 +11,7 @@ import (
 
 	"github.com/wifdsl/wifdsl/engine"
 	"github.com/wifdsl/wifdsl/jwt"
+	"github.com/wifdsl/wifdsl/report"
 )
 
 // countingClaims mints a new jti each time, like an assertion without a
@@ -86,7 +87,7 @@ ls -a "$(dirname "$WIFDSL_JWT_FILE")"; :`
 			t.Errorf("version %d is not among the secrets to redact", v.Seq)
 		}
 	}
-	if r := engine.NewRedactor(res).Redact(jf.Versions[1].Token); r != "[redacted assertion workload, JWT file version 2]" {
+	if r := report.NewRedactor(res).Redact(jf.Versions[1].Token); r != "[redacted assertion workload, JWT file version 2]" {
 		t.Errorf("version 2 redacted as %q", r)
 	}
 	if _, err := os.Stat(jf.Path); !os.IsNotExist(err) {

@@ -95,7 +95,11 @@ type Observations struct {
 	// FirstError is when the authorization server first answered with an
 	// error, or -1.
 	FirstError time.Duration
-	Client     ClientObservation
+	// ForeignRequests counts the requests the stubs refused because they
+	// did not come from the client under test or its descendants; they are
+	// in no other field.
+	ForeignRequests int
+	Client          ClientObservation
 	// TLS says whether the case ran in TLS mode; JWTFile is what the
 	// harness wrote to the JWT file, nil when the case has none.
 	TLS     TLSObservation

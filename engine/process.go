@@ -198,6 +198,8 @@ type clientProcess struct {
 	// tag marks the environment of every process of this run, so the
 	// descendants that leave the process group can still be found.
 	tag string
+	// leaks searches both streams for the secrets in every form.
+	leaks *leakScanner
 }
 
 // TagEnv names the environment variable that carries a client run's tag:
@@ -232,7 +234,7 @@ func startClient(command string, args []string, env []string, outputCap int, sec
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = append(filterEnv(env, TagEnv+"="), TagEnv+"="+tag)
 	cmd.Stdin = nil
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.SysProcAttr = clientSysProcAttr()
 	p := &clientProcess{
 		cmd:      cmd,
 		stdout:   newCappedBuffer(outputCap, secrets),
@@ -240,6 +242,7 @@ func startClient(command string, args []string, env []string, outputCap int, sec
 		exited:   make(chan struct{}),
 		viaShell: viaShell,
 		tag:      tag,
+		leaks:    newLeakScanner(secrets),
 	}
 	// Own pipes rather than exec's copying goroutines: Wait then returns
 	// when the client exits even if a descendant holds the pipes open.
@@ -264,8 +267,8 @@ func startClient(command string, args []string, env []string, outputCap int, sec
 	errW.Close()
 	p.pipes = []*os.File{outR, errR}
 	p.readers.Add(2)
-	go p.drain(outR, p.stdout)
-	go p.drain(errR, p.stderr)
+	go p.drain(outR, leakTee{p.stdout, p.leaks, 0})
+	go p.drain(errR, leakTee{p.stderr, p.leaks, 1})
 	go func() {
 		p.waitErr = cmd.Wait()
 		close(p.exited)

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"strings"
 	"time"
 )
 
@@ -10,7 +9,11 @@ type Result struct {
 	Started     time.Time
 	Duration    time.Duration
 	Interrupted bool
-	Cases       []*CaseResult
+	// Aborted is set when the run stopped itself because a check's
+	// evaluation ran past a budget and could not be stopped: it names the
+	// check. The cases still running then end interrupted.
+	Aborted string
+	Cases   []*CaseResult
 }
 
 // CaseResult is the outcome of one case.
@@ -22,12 +25,18 @@ type CaseResult struct {
 	Duration    time.Duration
 	// Error is set when the harness could not run the case (a broken
 	// step, not a misbehaving client).
-	Error        string
+	Error string
+	// Interrupted is set when the run was interrupted before the case
+	// could be judged: its checks are SKIPPED with InterruptedMessage.
+	Interrupted  bool
 	Checks       []CheckResult
 	Observations *Observations
 	// Secrets are the strings reports redact (assertions, access tokens),
 	// longest first.
 	Secrets []string
+	// SecretNames names the secrets that are neither assertions nor
+	// access tokens, for redaction markers ("client secret", …).
+	SecretNames map[string]string
 }
 
 // CheckResult is one check's verdict, in the official harness's shape
@@ -63,6 +72,8 @@ type Summary struct {
 	Info     int `json:"info"`
 	Skipped  int `json:"skipped"`
 	Errors   int `json:"errors"`
+	// Interrupted counts the cases the run's interruption left unjudged.
+	Interrupted int `json:"interrupted"`
 }
 
 // Summarize counts the statuses of every check.
@@ -72,6 +83,9 @@ func (r *Result) Summarize() Summary {
 		s.Cases++
 		if c.Error != "" {
 			s.Errors++
+		}
+		if c.Interrupted {
+			s.Interrupted++
 		}
 		for _, ch := range c.Checks {
 			s.Checks++
@@ -96,43 +110,5 @@ func (r *Result) Summarize() Summary {
 // case broke.
 func (r *Result) OK() bool {
 	s := r.Summarize()
-	return s.Failed == 0 && s.Warnings == 0 && s.Errors == 0 && !r.Interrupted
-}
-
-// Redactor replaces a case's secrets in text.
-type Redactor struct{ r *strings.Replacer }
-
-// NewRedactor builds a Redactor for the given secrets; each occurrence is
-// replaced by a marker naming what it was.
-func NewRedactor(c *CaseResult) *Redactor {
-	if c == nil || len(c.Secrets) == 0 {
-		return &Redactor{}
-	}
-	var pairs []string
-	names := map[string]string{}
-	if c.Observations != nil && c.Observations.Env != nil {
-		for _, n := range c.Observations.Env.AssertionOrder {
-			names[c.Observations.Env.Assertions[n].Token] = "[redacted assertion " + n + "]"
-		}
-	}
-	nameJWTFileVersions(c.Observations, names)
-	for _, s := range c.Secrets {
-		if s == "" {
-			continue
-		}
-		m, ok := names[s]
-		if !ok {
-			m = "[redacted access token]"
-		}
-		pairs = append(pairs, s, m)
-	}
-	return &Redactor{r: strings.NewReplacer(pairs...)}
-}
-
-// Redact returns s with every secret replaced.
-func (r *Redactor) Redact(s string) string {
-	if r == nil || r.r == nil {
-		return s
-	}
-	return r.r.Replace(s)
+	return s.Failed == 0 && s.Warnings == 0 && s.Errors == 0 && s.Interrupted == 0 && !r.Interrupted && r.Aborted == ""
 }

@@ -46,6 +46,17 @@ type Options struct {
 	TLS bool
 
 	ca *runCA // the run's CA in TLS mode, made by Run
+	// CheckTimeout and CheckMemory bound each check's evaluation; 0 means
+	// DefaultCheckTimeout and DefaultCheckMemory (see budgetedEval).
+	CheckTimeout time.Duration
+	CheckMemory  int64
+
+	// RetryBudget bounds the token endpoint's error responses after the
+	// first before a running client is ended as if its fail-fast budget
+	// were over; 0 means DefaultRetryBudget, negative means no bound.
+	RetryBudget int
+
+	abort func(why string) // set by Run: stops the run (see withAbort)
 }
 
 // Run executes every case of the plan and returns the results in plan
@@ -60,6 +71,10 @@ func Run(ctx context.Context, plan *Plan, opts Options) (*Result, error) {
 	if now == nil {
 		now = time.Now
 	}
+	parent := ctx
+	var release func()
+	ctx, opts.abort, release = withAbort(ctx)
+	defer release()
 	cases := plan.Cases()
 	opts, removeCA, err := withRunCA(opts, cases, now())
 	if err != nil {
@@ -132,7 +147,8 @@ func Run(ctx context.Context, plan *Plan, opts Options) (*Result, error) {
 	}
 	res.Cases = kept
 	res.Duration = now().Sub(res.Started)
-	res.Interrupted = ctx.Err() != nil
+	res.Interrupted = parent.Err() != nil
+	res.Aborted = abortedBy(ctx)
 	return res, nil
 }
 
@@ -163,6 +179,10 @@ type runState struct {
 	// is the JWT file, if the case has one.
 	ca, ownCA *runCA
 	jwt       *jwtFile
+	// peers tells the stubs which connections come from the client.
+	peers clientPeers
+	// storm ends a client that keeps provoking error responses.
+	storm errorStorm
 }
 
 // envSnapshot returns a copy of the environment that later steps do not change.
@@ -238,8 +258,9 @@ func RunCase(ctx context.Context, c *Case, opts Options) *CaseResult {
 	}
 	cr.Observations = st.obs
 	cr.Secrets = st.secrets()
+	cr.SecretNames = st.secretNames()
 	if cr.Error == "" {
-		cr.Checks = evaluate(c.Checks, st.obs, now)
+		st.judge(ctx, cr, now)
 	} else {
 		// The harness could not run the case: it is an error of the case,
 		// not of the client, so no check is judged; each says why.
@@ -407,7 +428,9 @@ func (st *runState) startAuth(s *Server) error {
 	cfg.TokenPrefix = "wif-at-" + sanitize(st.c.Name)
 	cfg.Start = st.start
 	cfg.Now = st.opts.Now
+	cfg.Admit = st.peers.admit
 	cfg.OnError = func(at time.Time, code string) {
+		st.storm.note(st.opts.RetryBudget)
 		st.errOnce.Do(func() { st.errCh <- at })
 	}
 	as, err := authserver.New(cfg)
@@ -455,6 +478,7 @@ func (st *runState) startMCP(s *Server) error {
 	cfg.Start = st.start
 	cfg.Now = st.opts.Now
 	cfg.TLS = st.serverTLS()
+	cfg.Admit = st.peers.admit
 	m, err := mcpserver.New(cfg)
 	if err != nil {
 		return err
@@ -580,6 +604,10 @@ func (st *runState) launch(ctx context.Context) error {
 	co.Args = []string{st.target.URL()}
 	launched := st.now()
 	p, err := startClient(st.opts.Command, co.Args, env, st.opts.OutputCap, st.liveSecrets())
+	st.peers.started(p) // connections that arrived meanwhile wait for this
+	if harnessErr := startFailure(err); harnessErr != nil {
+		return harnessErr
+	}
 	if err != nil {
 		co.StartError = err.Error()
 		return nil // a client that cannot start is the client's failure, judged by the checks
@@ -632,6 +660,9 @@ loop:
 		case <-failFastC:
 			why = "failfast"
 			break loop
+		case <-st.storm.over():
+			why = "storm"
+			break loop
 		}
 	}
 	if why != "" {
@@ -659,6 +690,9 @@ loop:
 		co.TimedOut, co.Killed = true, true
 	case "failfast":
 		co.HungAfterError, co.Killed = true, true
+	case "storm":
+		co.HungAfterError, co.Killed = true, true
+		co.HungIn = stormPhase(st.opts.RetryBudget)
 	case "interrupt":
 		co.Interrupted, co.Killed = true, true
 	case "harness":
@@ -669,6 +703,7 @@ loop:
 	}
 	co.Stdout, co.StdoutBytes, co.StdoutTruncated = p.stdout.result()
 	co.Stderr, co.StderrBytes, co.StderrTruncated = p.stderr.result()
+	co.Stdout, co.Stderr = p.leaks.addLeakNotes(co.Stdout, co.Stderr)
 	return nil
 }
 
@@ -709,9 +744,11 @@ func (st *runState) collect() {
 			o.FirstTokenIssued = tr.At
 		}
 	}
+	o.ForeignRequests = st.foreignRequests()
 }
 
 func (st *runState) closeServers() {
+	st.peers.started(nil) // no client any more: nothing waits for one
 	for _, as := range st.authSeq {
 		_ = as.Close()
 	}
@@ -762,6 +799,22 @@ func (st *runState) secrets() []string {
 	return out
 }
 
+// secretNames names the client secrets of the case's servers.
+func (st *runState) secretNames() map[string]string {
+	out := map[string]string{}
+	for _, s := range st.c.Servers {
+		if s.Auth == nil {
+			continue
+		}
+		for _, c := range s.Auth.Clients {
+			if c.Secret != "" {
+				out[c.Secret] = "client secret " + c.ID
+			}
+		}
+	}
+	return out
+}
+
 // staticSecrets are the secrets a case holds from its start: the client
 // secrets its servers register and the private keys of its named keys.
 func (st *runState) staticSecrets() []string {
@@ -782,43 +835,6 @@ func (st *runState) staticSecrets() []string {
 	}
 	st.envMu.RUnlock()
 	return out
-}
-
-func evaluate(checks []*Check, obs *Observations, now func() time.Time) []CheckResult {
-	out := make([]CheckResult, 0, len(checks))
-	for _, ch := range checks {
-		r := CheckResult{
-			ID: ch.ID, Name: ch.Name, Description: ch.Description, Level: ch.Level,
-			SpecReferences: ch.SpecReferences, Condition: ch.Eval.String(), Location: ch.Location,
-		}
-		o := safeEval(ch.Eval, obs)
-		r.Values = o.Values
-		switch {
-		case o.Err != nil:
-			r.Status = StatusFailure
-			r.ErrorMessage = "condition could not be evaluated: " + o.Err.Error()
-		case o.Pass:
-			r.Status = StatusSuccess
-		default:
-			r.Status = StatusFor(ch.Level)
-			r.ErrorMessage = o.Message
-			if r.ErrorMessage == "" {
-				r.ErrorMessage = "condition was false: " + ch.Eval.String()
-			}
-		}
-		r.Timestamp = now()
-		out = append(out, r)
-	}
-	return out
-}
-
-func safeEval(e Evaluator, obs *Observations) (o Outcome) {
-	defer func() {
-		if p := recover(); p != nil {
-			o = Outcome{Err: fmt.Errorf("evaluation panicked: %v", p)}
-		}
-	}()
-	return e.Evaluate(obs)
 }
 
 func stringList(v any) ([]string, error) {

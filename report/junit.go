@@ -88,6 +88,7 @@ func text(s string) *junitText {
 // what XML 1.0 cannot carry (control characters such as the ESC of a
 // terminal colour code, invalid UTF-8) becomes U+FFFD.
 func xmlText(s string) string {
+	s = Neutralize(s)
 	var b strings.Builder
 	b.Grow(len(s))
 	// An invalid byte ranges as utf8.RuneError, U+FFFD, so it is written
@@ -170,14 +171,16 @@ func JUnit(w io.Writer, res *engine.Result, opts Options) error {
 
 func junitCaseSuite(c *engine.CaseResult, opts Options) junitSuite {
 	red := redactor(c, opts)
-	id := c.Scenario + "/" + c.Case
+	// Attributes are neutralized like text: encoding/xml lets C1 controls
+	// and bidirectional overrides through.
+	id := Neutralize(c.Scenario + "/" + c.Case)
 	s := junitSuite{
 		Name:      id,
-		Package:   c.Scenario,
+		Package:   Neutralize(c.Scenario),
 		Time:      seconds(c.Duration),
 		Timestamp: c.Started.UTC().Format("2006-01-02T15:04:05Z"),
 	}
-	props := []junitProperty{{"scenario", c.Scenario}, {"case", c.Case}}
+	props := []junitProperty{{"scenario", c.Scenario}, {"case", c.Case}, {"status", caseVerdict(c, opts.Baseline)}}
 	if c.Description != "" {
 		props = append(props, junitProperty{"description", c.Description})
 	}
@@ -187,18 +190,21 @@ func junitCaseSuite(c *engine.CaseResult, opts Options) junitSuite {
 	if opts.Version != "" {
 		props = append(props, junitProperty{"wifdsl.version", opts.Version})
 	}
+	for i := range props {
+		props[i].Value = Neutralize(props[i].Value)
+	}
 	s.Properties = &junitProperties{Props: props}
 
 	timeline := strings.Join(caseTimeline(c, red), "\n")
 	for _, ch := range c.Checks {
-		tc := junitCase{Name: ch.ID, Classname: id, Time: "0.000"}
+		tc := junitCase{Name: Neutralize(ch.ID), Classname: id, Time: "0.000"}
 		head := fmt.Sprintf("%s %s: %s", ch.Status, ch.ID, ch.Name)
 		detail := strings.Join(append([]string{head}, checkDetail(ch, red)...), "\n")
-		msg := shorten(red.Redact(ch.ErrorMessage), 1000)
+		msg := Neutralize(shorten(red.Redact(ch.ErrorMessage), 1000))
 		switch {
 		case c.Error != "":
 			tc.Errors = []junitResult{{
-				Type: "harness-error", Message: shorten(red.Redact("case could not run: "+c.Error), 1000),
+				Type: "harness-error", Message: Neutralize(shorten(red.Redact("case could not run: "+c.Error), 1000)),
 				Body: xmlText(detail + "\n" + timeline),
 			}}
 			s.Errors++

@@ -233,7 +233,7 @@ func TestJUnitStructure(t *testing.T) {
 	if so := happy.children("system-out"); len(so) != 1 || !strings.Contains(so[0].Text, "token: [redacted access token]") {
 		t.Errorf("suite system-out should hold the client's stdout, redacted: %+v", so)
 	}
-	if se := happy.children("system-err"); len(se) != 1 || !strings.Contains(se[0].Text, "\uFFFD[31minvalid_grant") {
+	if se := happy.children("system-err"); len(se) != 1 || !strings.Contains(se[0].Text, `\x1b[31minvalid_grant`) {
 		t.Errorf("suite system-err should hold the client's stderr, ESC replaced: %+v", se)
 	}
 

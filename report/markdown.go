@@ -24,7 +24,8 @@ const (
 // client's timeline. With a baseline, expected failures are marked as such
 // and the baseline's verdict closes the summary.
 func Markdown(w io.Writer, res *engine.Result, opts Options) error {
-	mw := &errWriter{w: w}
+	nw := &neutralizing{w: w}
+	mw := &errWriter{w: nw}
 	s := res.Summarize()
 	icon := "✅"
 	verdict := "passed"
@@ -51,6 +52,9 @@ func Markdown(w io.Writer, res *engine.Result, opts Options) error {
 	if s.Errors > 0 {
 		fmt.Fprintf(mw, ", %d case errors", s.Errors)
 	}
+	if s.Interrupted > 0 {
+		fmt.Fprintf(mw, ", %d cases interrupted", s.Interrupted)
+	}
 	fmt.Fprintf(mw, " in %d cases (%s)", s.Cases, res.Duration.Round(time.Millisecond))
 	fmt.Fprintf(mw, "\n\n")
 	if opts.Client != "" {
@@ -75,8 +79,13 @@ func Markdown(w io.Writer, res *engine.Result, opts Options) error {
 				warn++
 			}
 		}
-		fmt.Fprintf(mw, "| %s | %s | %d | %d | %d | %s |\n", caseIcon(caseVerdict(c, opts.Baseline)),
-			mdCode(c.Scenario+"/"+c.Case), pass, fail, warn, c.Duration.Round(time.Millisecond))
+		verdict := caseVerdict(c, opts.Baseline)
+		name := mdCode(c.Scenario + "/" + c.Case)
+		if verdict == "INTERRUPTED" {
+			name += " (interrupted, not judged)"
+		}
+		fmt.Fprintf(mw, "| %s | %s | %d | %d | %d | %s |\n", caseIcon(verdict),
+			name, pass, fail, warn, c.Duration.Round(time.Millisecond))
 	}
 
 	shown := 0
@@ -87,6 +96,9 @@ func Markdown(w io.Writer, res *engine.Result, opts Options) error {
 		for _, ch := range c.Checks {
 			if ch.Status == engine.StatusSuccess && c.Error == "" {
 				continue
+			}
+			if c.Interrupted && ch.Status == engine.StatusSkipped {
+				continue // the table says the case was interrupted
 			}
 			if !header {
 				fmt.Fprintf(mw, "\n### Checks that did not pass\n\n")
@@ -143,7 +155,10 @@ func Markdown(w io.Writer, res *engine.Result, opts Options) error {
 			fmt.Fprintf(mw, "Baseline check failed.\n")
 		}
 	}
-	return mw.err
+	if mw.err != nil {
+		return mw.err
+	}
+	return nw.flush()
 }
 
 func caseIcon(verdict string) string {
@@ -154,6 +169,8 @@ func caseIcon(verdict string) string {
 		return "☑️"
 	case "ERROR":
 		return "💥"
+	case "INTERRUPTED":
+		return "⏹️"
 	}
 	return "❌"
 }

@@ -28,6 +28,9 @@ type Options struct {
 	Baseline *Baseline
 	// Metadata, when set, describes the run in JSON output.
 	Metadata *Metadata
+	// InterruptedBy says what interrupted the run (a signal, a closed
+	// output), when it was.
+	InterruptedBy string
 }
 
 // Metadata describes a run: what ran, on what, against which files.
@@ -115,6 +118,9 @@ func caseVerdict(c *engine.CaseResult, b *Baseline) string {
 	if c.Error != "" {
 		return "ERROR"
 	}
+	if c.Interrupted {
+		return "INTERRUPTED"
+	}
 	failed, unexpected := false, false
 	for _, ch := range c.Checks {
 		if !ch.Failed() {
@@ -137,7 +143,7 @@ func caseVerdict(c *engine.CaseResult, b *Baseline) string {
 // checkDetail explains a check that did not succeed, one line each: what
 // was expected (with the level and spec references), what happened, and
 // the condition with the values it saw. Secrets are redacted.
-func checkDetail(ch engine.CheckResult, red *engine.Redactor) []string {
+func checkDetail(ch engine.CheckResult, red *Redactor) []string {
 	var out []string
 	if ch.Description != "" {
 		exp := ch.Description + " (" + string(ch.Level)
@@ -167,7 +173,7 @@ func checkDetail(ch engine.CheckResult, red *engine.Redactor) []string {
 
 // caseTimeline is the client's timeline followed by the last lines of its
 // stderr, one line each, redacted.
-func caseTimeline(c *engine.CaseResult, red *engine.Redactor) []string {
+func caseTimeline(c *engine.CaseResult, red *Redactor) []string {
 	if c.Observations == nil {
 		return nil
 	}
@@ -179,6 +185,9 @@ func caseTimeline(c *engine.CaseResult, red *engine.Redactor) []string {
 		}
 		out = append(out, "  "+at+"  "+red.Redact(e.Text))
 	}
+	if n := c.Observations.ForeignRequests; n > 0 {
+		out = append(out, fmt.Sprintf("  %8s  (%d request(s) from processes other than the client refused and not judged)", "", n))
+	}
 	if tail := lastLines(red.Redact(c.Observations.Client.Stderr), 3); tail != "" {
 		out = append(out, "client stderr (last lines):")
 		for _, l := range strings.Split(tail, "\n") {
@@ -188,11 +197,11 @@ func caseTimeline(c *engine.CaseResult, red *engine.Redactor) []string {
 	return out
 }
 
-func redactor(c *engine.CaseResult, opts Options) *engine.Redactor {
+func redactor(c *engine.CaseResult, opts Options) *Redactor {
 	if opts.ShowSecrets {
-		return &engine.Redactor{}
+		return &Redactor{}
 	}
-	return engine.NewRedactor(c)
+	return NewRedactor(c)
 }
 
 // Text writes the result for a terminal or a CI log: a line per case and
@@ -211,6 +220,9 @@ func Text(w io.Writer, res *engine.Result, opts Options) error {
 // whose failing checks are all expected reads XFAIL, and each expected
 // check names the entry that expects it.
 func WriteCase(w io.Writer, c *engine.CaseResult, opts Options) {
+	nw := &neutralizing{w: w}
+	defer nw.flush()
+	w = nw
 	red := redactor(c, opts)
 	status := caseVerdict(c, opts.Baseline)
 	fmt.Fprintf(w, "%-5s %s/%s (%s)\n", status, c.Scenario, c.Case, c.Duration.Round(time.Millisecond))
@@ -233,6 +245,10 @@ func WriteCase(w io.Writer, c *engine.CaseResult, opts Options) {
 		if ch.Status == engine.StatusSuccess {
 			continue
 		}
+		if c.Interrupted && ch.Status == engine.StatusSkipped {
+			fmt.Fprintf(w, "%15s%s\n", "", ch.ErrorMessage)
+			continue
+		}
 		if ch.Failed() {
 			failed = true
 		}
@@ -240,7 +256,7 @@ func WriteCase(w io.Writer, c *engine.CaseResult, opts Options) {
 			fmt.Fprintf(w, "%15s%s\n", "", l)
 		}
 	}
-	if failed || c.Error != "" {
+	if failed || c.Error != "" || c.Interrupted {
 		for _, l := range caseTimeline(c, red) {
 			fmt.Fprintf(w, "      %s\n", l)
 		}
@@ -254,6 +270,9 @@ func WriteBaseline(w io.Writer, b *Baseline) {
 	if b == nil {
 		return
 	}
+	nw := &neutralizing{w: w}
+	defer nw.flush()
+	w = nw
 	section := func(title, mark string, items []string) {
 		if len(items) == 0 {
 			return
@@ -290,6 +309,9 @@ func WriteSummary(w io.Writer, res *engine.Result) {
 	line := fmt.Sprintf("%d passed, %d failed, %d warnings", s.Passed, s.Failed, s.Warnings)
 	if s.Errors > 0 {
 		line += fmt.Sprintf(", %d case errors", s.Errors)
+	}
+	if s.Interrupted > 0 {
+		line += fmt.Sprintf(", %d cases interrupted", s.Interrupted)
 	}
 	fmt.Fprintln(w, line)
 }
@@ -358,8 +380,12 @@ type JSONCheck struct {
 
 // JSONCase summarizes one case.
 type JSONCase struct {
-	Scenario   string              `json:"scenario"`
-	Case       string              `json:"case"`
+	Scenario string `json:"scenario"`
+	Case     string `json:"case"`
+	// Status is the case's verdict: PASS, FAIL, XFAIL (every failure is
+	// expected by the baseline), ERROR (the harness could not run it) or
+	// INTERRUPTED (the run was interrupted before it could be judged).
+	Status     string              `json:"status"`
 	Started    string              `json:"started"`
 	DurationMS int64               `json:"durationMs"`
 	Error      string              `json:"error,omitempty"`
@@ -369,14 +395,16 @@ type JSONCase struct {
 
 // JSONDocument is the whole --format json output.
 type JSONDocument struct {
-	Version     string         `json:"version"`
-	Client      string         `json:"client,omitempty"`
-	Started     string         `json:"started"`
-	DurationMS  int64          `json:"durationMs"`
-	Interrupted bool           `json:"interrupted,omitempty"`
-	Summary     engine.Summary `json:"summary"`
-	Checks      []JSONCheck    `json:"checks"`
-	Cases       []JSONCase     `json:"cases"`
+	Version     string `json:"version"`
+	Client      string `json:"client,omitempty"`
+	Started     string `json:"started"`
+	DurationMS  int64  `json:"durationMs"`
+	Interrupted bool   `json:"interrupted,omitempty"`
+	// InterruptedBy says what interrupted the run.
+	InterruptedBy string         `json:"interruptedBy,omitempty"`
+	Summary       engine.Summary `json:"summary"`
+	Checks        []JSONCheck    `json:"checks"`
+	Cases         []JSONCase     `json:"cases"`
 	// Metadata describes the run (tool, client, scenario file digests,
 	// times, settings).
 	Metadata *Metadata `json:"metadata,omitempty"`
@@ -405,6 +433,10 @@ func CaseChecks(c *engine.CaseResult, opts Options) []JSONCheck {
 			refs = []engine.SpecReference{}
 		}
 		details := map[string]any{"level": ch.Level}
+		if c.Interrupted {
+			// The case's own status: the check was not judged.
+			details["caseStatus"] = "INTERRUPTED"
+		}
 		if ch.Status != engine.StatusSuccess {
 			if ch.Condition != "" {
 				details["condition"] = oneLine(ch.Condition, 1000)
@@ -435,13 +467,14 @@ func CaseChecks(c *engine.CaseResult, opts Options) []JSONCheck {
 func Document(res *engine.Result, opts Options) *JSONDocument {
 	doc := &JSONDocument{
 		Version: opts.Version, Client: opts.Client,
-		Started:     res.Started.UTC().Format(time.RFC3339Nano),
-		DurationMS:  res.Duration.Milliseconds(),
-		Interrupted: res.Interrupted,
-		Summary:     res.Summarize(),
-		Checks:      []JSONCheck{},
-		Cases:       []JSONCase{},
-		Metadata:    opts.Metadata,
+		Started:       res.Started.UTC().Format(time.RFC3339Nano),
+		DurationMS:    res.Duration.Milliseconds(),
+		Interrupted:   res.Interrupted,
+		InterruptedBy: opts.InterruptedBy,
+		Summary:       res.Summarize(),
+		Checks:        []JSONCheck{},
+		Cases:         []JSONCase{},
+		Metadata:      opts.Metadata,
 	}
 	if b := opts.Baseline; b != nil {
 		doc.Baseline = &JSONBaseline{
@@ -452,7 +485,7 @@ func Document(res *engine.Result, opts Options) *JSONDocument {
 	for _, c := range res.Cases {
 		red := redactor(c, opts)
 		doc.Checks = append(doc.Checks, CaseChecks(c, opts)...)
-		jc := JSONCase{Scenario: c.Scenario, Case: c.Case, Started: c.Started.UTC().Format(time.RFC3339Nano), DurationMS: c.Duration.Milliseconds(), Error: red.Redact(c.Error), Timeline: jsonTimeline(c.Observations, red.Redact)}
+		jc := JSONCase{Scenario: c.Scenario, Case: c.Case, Status: caseVerdict(c, opts.Baseline), Started: c.Started.UTC().Format(time.RFC3339Nano), DurationMS: c.Duration.Milliseconds(), Error: red.Redact(c.Error), Timeline: jsonTimeline(c.Observations, red.Redact)}
 		if o := c.Observations; o != nil {
 			cl := o.Client
 			jc.Client = map[string]any{
@@ -461,6 +494,7 @@ func Document(res *engine.Result, opts Options) *JSONDocument {
 				"killed": cl.Killed, "hungIn": cl.HungIn, "durationMs": cl.Duration.Milliseconds(),
 				"stdoutBytes": cl.StdoutBytes, "stderrBytes": cl.StderrBytes,
 				"stdoutTruncated": cl.StdoutTruncated, "stderrTruncated": cl.StderrTruncated,
+				"foreignRequests": o.ForeignRequests,
 			}
 		}
 		doc.Cases = append(doc.Cases, jc)

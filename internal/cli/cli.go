@@ -41,11 +41,20 @@ func exitCode(code int, err error) error { return &exitError{code: code, err: er
 
 // Main runs the command line with os.Args and returns the exit code.
 func Main() int {
+	keepSIGPIPE()
 	return Run(os.Args[1:], os.Stdout, os.Stderr)
 }
 
 // Run runs the command line with args and returns the exit code.
 func Run(args []string, stdout, stderr io.Writer) int {
+	// wifdsl's own output is neutralized; the reference client's output
+	// and fmt's formatted source are not wifdsl's to change.
+	if len(args) == 0 || (args[0] != "reference-client" && args[0] != "fmt") {
+		so, se := newTermOutput(stdout), newTermOutput(stderr)
+		defer so.flush()
+		defer se.flush()
+		stdout, stderr = so, se
+	}
 	root := NewRoot(stdout, stderr)
 	root.SetArgs(normalizeArgs(root, args))
 	err := root.Execute()

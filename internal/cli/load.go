@@ -41,6 +41,10 @@ type compiled struct {
 // compile loads paths, or the built-in suite when there are none, through
 // the front door of the language.
 func compile(paths []string, opts dsl.Options) *compiled {
+	return compileGuarded(paths, opts, compileUnguarded)
+}
+
+func compileUnguarded(paths []string, opts dsl.Options) *compiled {
 	src := dsl.Source{Paths: paths}
 	if len(paths) == 0 {
 		src.Inline = []dsl.InlineFile{{Name: wifdsl.BuiltinSuiteName, Bytes: wifdsl.BuiltinSuite}}

@@ -2,10 +2,13 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/wifdsl/wifdsl/engine"
 	"github.com/wifdsl/wifdsl/report"
@@ -33,20 +36,17 @@ import (
 // opts.ShowSecrets.
 func writeResultsDirs(out string, res *engine.Result, opts report.Options) error {
 	for _, c := range res.Cases {
-		dir, err := resultsDir(out, c)
+		dir, err := newResultsDir(out, c)
 		if err != nil {
 			return err
-		}
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return fmt.Errorf("results directory: %w", err)
 		}
 		b, err := json.MarshalIndent(report.CaseChecks(c, opts), "", "  ")
 		if err != nil {
 			return err
 		}
-		red := engine.NewRedactor(c)
+		red := report.NewRedactor(c)
 		if opts.ShowSecrets {
-			red = &engine.Redactor{}
+			red = &report.Redactor{}
 		}
 		var stdout, stderr string
 		if c.Observations != nil {
@@ -57,7 +57,7 @@ func writeResultsDirs(out string, res *engine.Result, opts report.Options) error
 			{"stdout.txt", red.Redact(stdout)},
 			{"stderr.txt", red.Redact(stderr)},
 		} {
-			if err := os.WriteFile(filepath.Join(dir, f.name), []byte(f.data), 0o644); err != nil {
+			if err := writeAtomic(filepath.Join(dir, f.name), []byte(f.data)); err != nil {
 				return fmt.Errorf("results directory: %w", err)
 			}
 		}
@@ -66,20 +66,59 @@ func writeResultsDirs(out string, res *engine.Result, opts report.Options) error
 }
 
 // resultsStamp is the official harness's directory timestamp.
-func resultsStamp(c *engine.CaseResult) string {
-	return strings.NewReplacer(":", "-", ".", "-").Replace(c.Started.UTC().Format("2006-01-02T15:04:05.000Z"))
+func resultsStamp(t time.Time) string {
+	return strings.NewReplacer(":", "-", ".", "-").Replace(t.UTC().Format("2006-01-02T15:04:05.000Z"))
 }
 
-// resultsDir is the case's directory under out. The scenario name keeps
+// maxStampBumps bounds how far newResultsDir moves a stamp to find a free
+// name.
+const maxStampBumps = 100000
+
+// newResultsDir creates the case's directory under out and returns it.
+// Names can collide: scenario "auth" with case "wif-happy" and scenario
+// "auth-wif" with case "happy" both give auth-wif-happy-<stamp>, and two
+// cases can start in the same millisecond; a results directory from an
+// earlier run may also be there. The directory is therefore created
+// exclusively, and when the name is taken the stamp moves on by a
+// millisecond until a free name is found: the name keeps the official
+// layout (so the official results reader still finds the scenario), and no
+// case ever writes into another's directory. checks.json names the
+// scenario and the case of every check, so nothing depends on the stamp.
+func newResultsDir(out string, c *engine.CaseResult) (string, error) {
+	for bump := 0; bump < maxStampBumps; bump++ {
+		dir, err := resultsDirAt(out, c, c.Started.Add(time.Duration(bump)*time.Millisecond))
+		if err != nil {
+			return "", err
+		}
+		if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
+			return "", fmt.Errorf("results directory: %w", err)
+		}
+		err = os.Mkdir(dir, 0o755)
+		if err == nil {
+			return dir, nil
+		}
+		if !errors.Is(err, fs.ErrExist) {
+			return "", fmt.Errorf("results directory: %w", err)
+		}
+	}
+	return "", fmt.Errorf("results directory: no free name for %s/%s under %s", c.Scenario, c.Case, out)
+}
+
+// resultsDir is the case's directory under out, named by its start.
+func resultsDir(out string, c *engine.CaseResult) (string, error) {
+	return resultsDirAt(out, c, c.Started)
+}
+
+// resultsDirAt is the case's directory under out with the stamp of t. The scenario name keeps
 // its slashes (they nest, as in the official layout) but no segment may
 // climb out of out; the case name is one path segment.
-func resultsDir(out string, c *engine.CaseResult) (string, error) {
+func resultsDirAt(out string, c *engine.CaseResult, t time.Time) (string, error) {
 	var segs []string
 	for _, s := range strings.Split(c.Scenario, "/") {
 		segs = append(segs, pathSegment(s))
 	}
 	last := len(segs) - 1
-	segs[last] = segs[last] + "-" + pathSegment(c.Case) + "-" + resultsStamp(c)
+	segs[last] = segs[last] + "-" + pathSegment(c.Case) + "-" + resultsStamp(t)
 	dir := filepath.Join(append([]string{out}, segs...)...)
 	rel, err := filepath.Rel(out, dir)
 	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wifdsl/wifdsl/engine"
+	"github.com/wifdsl/wifdsl/report"
 )
 
 // The official harness's results reader strips this suffix from a results
@@ -113,5 +114,63 @@ func TestResultsDirStaysInside(t *testing.T) {
 		if filepath.ToSlash(rel) != tc.want {
 			t.Errorf("%s/%s → %s, want %s", tc.scenario, tc.kase, rel, tc.want)
 		}
+	}
+}
+
+// TestResultsDirsNeverCollide writes cases whose directory names collide
+// (scenario "auth" with case "wif-happy" and scenario "auth-wif" with case
+// "happy", started in the same millisecond), 20 times into one output
+// directory: every case keeps its own directory, and each checks.json
+// holds that case's own verdict.
+func TestResultsDirsNeverCollide(t *testing.T) {
+	out := t.TempDir()
+	start := time.Date(2026, 11, 26, 11, 16, 1, 100_000_000, time.UTC)
+	const runs = 20
+	for run := range runs {
+		failing := &engine.CaseResult{Scenario: "auth", Case: "wif-happy", Started: start, Checks: []engine.CheckResult{
+			{ID: "c", Status: engine.StatusFailure, ErrorMessage: "failed", Timestamp: start},
+		}}
+		passing := &engine.CaseResult{Scenario: "auth-wif", Case: "happy", Started: start, Checks: []engine.CheckResult{
+			{ID: "c", Status: engine.StatusSuccess, Timestamp: start},
+		}}
+		cases := []*engine.CaseResult{failing, passing}
+		if run%2 == 1 {
+			cases = []*engine.CaseResult{passing, failing}
+		}
+		if err := writeResultsDirs(out, &engine.Result{Cases: cases}, report.Options{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entries, err := os.ReadDir(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(entries) != 2*runs {
+		t.Fatalf("%d results directories, want %d", len(entries), 2*runs)
+	}
+	seen := map[string]int{}
+	for _, e := range entries {
+		if !officialStamp.MatchString(e.Name()) {
+			t.Errorf("%s does not end in the official stamp", e.Name())
+		}
+		b, err := os.ReadFile(filepath.Join(out, e.Name(), "checks.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var checks []report.JSONCheck
+		if err := json.Unmarshal(b, &checks); err != nil || len(checks) != 1 {
+			t.Fatalf("%s: %v %v", e.Name(), err, checks)
+		}
+		ch := checks[0]
+		key := ch.Scenario + "/" + ch.Case + "=" + string(ch.Status)
+		switch key {
+		case "auth/wif-happy=FAILURE", "auth-wif/happy=SUCCESS":
+			seen[key]++
+		default:
+			t.Errorf("%s holds %s", e.Name(), key)
+		}
+	}
+	if seen["auth/wif-happy=FAILURE"] != runs || seen["auth-wif/happy=SUCCESS"] != runs {
+		t.Errorf("verdicts kept: %v, want %d of each", seen, runs)
 	}
 }

@@ -8,13 +8,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
 	"path"
-	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -40,6 +37,9 @@ type runFlags struct {
 	junit       string
 	baseline    string
 	vars        []string
+	// set records which flags were given, so an explicit empty --client or
+	// a zero --timeout is told apart from an absent one.
+	set map[string]bool
 }
 
 func newRunCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -70,13 +70,16 @@ that is not listed or on a stale entry whose checks all pass now.
 Exit status: 0 when every check passes (or, with --expected-failures, when
 the baseline holds), 1 when a check fails or warns (or the baseline does
 not hold), 2 when the scenario files or flags are wrong or the harness
-itself broke, 130 when interrupted.`,
+itself broke, 130 when interrupted (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE
+or a closed stdout: the clients are killed and every report is written, the
+interrupted cases marked INTERRUPTED).`,
 		Example: `  wifdsl run
   wifdsl run scenarios.hcl --client "node my-client.js"
   wifdsl run --client "./my-client" --case rejected-scope --format json
   wifdsl run --client "./my-client" --junit wifdsl.xml -o results --expected-failures baseline.yml
   wifdsl run --client "./my-client" --format markdown >> "$GITHUB_STEP_SUMMARY"`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			f.set = changedFlags(cmd)
 			return runRun(cmd.Context(), f, args, stdout, stderr)
 		},
 	}
@@ -106,8 +109,8 @@ func runRun(ctx context.Context, f *runFlags, args []string, stdout, stderr io.W
 	if f.client != "" && f.command != "" && f.client != f.command {
 		return exitCode(ExitUsage, fmt.Errorf("--client and --command name different commands; give one"))
 	}
-	if f.timeout < 0 || f.failFast < 0 {
-		return exitCode(ExitUsage, fmt.Errorf("--timeout and --fail-fast must be positive"))
+	if err := checkRunFlags(f); err != nil {
+		return exitCode(ExitUsage, err)
 	}
 	if f.parallel < 1 {
 		return exitCode(ExitUsage, fmt.Errorf("--jobs must be at least 1"))
@@ -159,8 +162,9 @@ func runRun(ctx context.Context, f *runFlags, args []string, stdout, stderr io.W
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	ctx, interrupt, stop := interruptContext(ctx)
 	defer stop()
+	watchOutputs(interrupt, ctx.Done(), stdout, stderr)
 
 	opts := report.Options{ShowSecrets: f.showSecrets, Verbose: f.verbose, Version: wifdsl.Version, Client: client}
 	if base != nil {
@@ -179,6 +183,9 @@ func runRun(ctx context.Context, f *runFlags, args []string, stdout, stderr io.W
 		base.judge(opts.Baseline, res)
 	}
 	opts.Metadata = runMetadata(f, l, len(args) == 0, res, client, bundled, vars)
+	if res.Interrupted {
+		opts.InterruptedBy = interruptCause(ctx)
+	}
 
 	// Every report is written whatever the verdict; a report that cannot
 	// be written is the harness's failure.
@@ -189,7 +196,7 @@ func runRun(ctx context.Context, f *runFlags, args []string, stdout, stderr io.W
 		}
 	}
 	if f.junit != "" {
-		if err := writeFileWith(f.junit, func(w io.Writer) error { return report.JUnit(w, res, opts) }); err != nil {
+		if err := writeFileWith(f.junit, stdStreams{stdout, stderr}, func(w io.Writer) error { return report.JUnit(w, res, opts) }); err != nil {
 			writeErrs = append(writeErrs, fmt.Errorf("--junit: %w", err))
 		}
 	}
@@ -209,8 +216,10 @@ func runRun(ctx context.Context, f *runFlags, args []string, stdout, stderr io.W
 		report.WriteBaseline(stdout, opts.Baseline)
 	}
 	switch {
+	case res.Aborted != "":
+		return exitCode(ExitUsage, errors.New(res.Aborted))
 	case res.Interrupted:
-		return exitCode(ExitInterrupt, fmt.Errorf("interrupted"))
+		return exitCode(ExitInterrupt, fmt.Errorf("interrupted by %s", interruptCause(ctx)))
 	case len(writeErrs) > 0:
 		return exitCode(ExitUsage, errors.Join(writeErrs...))
 	case hasCaseErrors(res):
@@ -279,32 +288,6 @@ func runMetadata(f *runFlags, l *compiled, builtin bool, res *engine.Result, cli
 	}
 	m.Settings = settings
 	return m
-}
-
-// writeFileWith writes a report to path through a temporary file, so a
-// reader never sees half of it; missing parent directories are created.
-func writeFileWith(path string, write func(io.Writer) error) error {
-	if dir := filepath.Dir(path); dir != "" {
-		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
-	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 func hasCaseErrors(res *engine.Result) bool {

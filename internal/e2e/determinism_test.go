@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -26,8 +27,9 @@ const (
 
 // hostileButJudged are hostile variants cheap enough to run 20 times, and
 // what they trip: crash dies by SIGKILL after surfacing the error, fork
-// leaves a child in its group and then behaves. The others (hang-start,
-// flood, hammer) are covered one at a time by engine/hostile_test.go.
+// leaves a child in its group and then behaves. hammer has its own test
+// below; the others (hang-start, flood) are covered one at a time by
+// engine/hostile_test.go.
 var hostileButJudged = map[string]tripped{
 	"crash": {},
 	"fork":  {},
@@ -195,5 +197,55 @@ func TestDeterministicVerdicts(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestHammerVerdictsRepeat runs the hammer variant, which sends token
+// requests without end, on the rejection cases 20 times, with cases
+// in parallel (3 times with -short): the retry budget ends it after 100 further error responses
+// whatever the machine's speed, so the verdicts are the same every time.
+// (Its happy path, 10,000 accepted requests, is judged by
+// engine/hostile_test.go.)
+func TestHammerVerdictsRepeat(t *testing.T) {
+	once := builtinPlan(t)
+	rejections := &engine.Plan{}
+	for _, sc := range once.Scenarios {
+		ns := *sc
+		ns.Cases = nil
+		for _, c := range sc.Cases {
+			if slices.Contains(rejectionCases, c.Name) {
+				ns.Cases = append(ns.Cases, c)
+			}
+		}
+		rejections.Scenarios = append(rejections.Scenarios, &ns)
+	}
+	runs := determinismRuns
+	if testing.Short() {
+		runs = determinismShortRuns
+	}
+	many := &engine.Plan{}
+	for range runs {
+		many.Scenarios = append(many.Scenarios, rejections.Scenarios...)
+	}
+	res, err := engine.Run(context.Background(), many, clientOptions("hammer"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := onCases(rejectionCases, "wif-no-retry", "wif-fails-fast", "wif-error-surfaced").
+		plus(tripped{"rejected-scope": {"wif-scope-error-distinct"}})
+	n := len(rejections.Cases())
+	if len(res.Cases) != runs*n {
+		t.Fatalf("%d case results, want %d", len(res.Cases), runs*n)
+	}
+	for i, c := range res.Cases {
+		var got []string
+		for _, ch := range c.Checks {
+			if ch.Status != engine.StatusSuccess {
+				got = append(got, ch.ID)
+			}
+		}
+		if g, w := sorted(got), sorted(want[c.Case]); strings.Join(g, ",") != strings.Join(w, ",") {
+			t.Errorf("run %d, case %s: tripped %v, want %v", i/n+1, c.Case, g, w)
+		}
 	}
 }

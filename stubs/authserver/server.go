@@ -18,6 +18,7 @@ import (
 
 	"github.com/wifdsl/wifdsl/internal/loopback"
 	"github.com/wifdsl/wifdsl/record"
+	"github.com/wifdsl/wifdsl/stubs/internal/gate"
 	"github.com/wifdsl/wifdsl/stubs/rules"
 )
 
@@ -73,6 +74,7 @@ type Server struct {
 	ln        net.Listener
 	plain     plainListener
 	srv       *http.Server
+	gate      *gate.Gate
 	done      chan struct{}
 	serveErr  error
 	closeOnce sync.Once
@@ -156,8 +158,10 @@ func New(cfg Config) (*Server, error) {
 		return nil, err
 	}
 
+	s.gate = &gate.Gate{Admit: cfg.Admit}
 	s.srv = &http.Server{
 		Handler:           http.HandlerFunc(s.serveHTTP),
+		ConnContext:       s.gate.ConnContext,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -298,6 +302,10 @@ func (s *Server) Requests() []Request {
 	return out
 }
 
+// ForeignRequestCount returns the number of requests refused because
+// Config.Admit refused their connection; they are in no other record.
+func (s *Server) ForeignRequestCount() int { return s.gate.Refused() }
+
 // RequestCount returns the exact number of HTTP requests received,
 // including those past MaxRecords.
 func (s *Server) RequestCount() int {
@@ -355,6 +363,9 @@ func (s *Server) endpointOf(path string) string {
 // serveHTTP routes a request, records it, then writes the reply. A panic
 // anywhere in the route becomes a 500 server_error.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if s.gate.Refuse(w, r) {
+		return
+	}
 	arrival := s.now()
 	endpoint := s.endpointOf(r.URL.Path)
 	s.mu.Lock()

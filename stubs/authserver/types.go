@@ -2,6 +2,7 @@ package authserver
 
 import (
 	"crypto/tls"
+	"net"
 	"time"
 
 	"github.com/wifdsl/wifdsl/jwt"
@@ -96,6 +97,11 @@ type Config struct {
 	// Requests on either listener are answered and recorded alike; their
 	// records tell them apart by scheme.
 	PlainTokenEndpoint bool
+	// Admit, if set, decides once per connection, from its remote and
+	// local addresses, whether the server answers it: a request on a
+	// connection it refuses is answered 403 and neither routed nor
+	// recorded, only counted (ForeignRequestCount). nil admits everyone.
+	Admit func(remote, local net.Addr) bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Start is the instant At fields are measured from; zero means the

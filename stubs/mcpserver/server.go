@@ -18,6 +18,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/wifdsl/wifdsl/internal/loopback"
 	"github.com/wifdsl/wifdsl/record"
+	"github.com/wifdsl/wifdsl/stubs/internal/gate"
 )
 
 const (
@@ -62,9 +63,10 @@ type Server struct {
 	prm      []byte   // the protected resource metadata document
 	attempts map[string]int
 
-	log *recordLog
-	mcp *mcp.Server
-	srv *http.Server
+	log  *recordLog
+	mcp  *mcp.Server
+	srv  *http.Server
+	gate *gate.Gate
 
 	served    chan struct{}
 	closeOnce sync.Once
@@ -156,8 +158,10 @@ func New(cfg Config) (*Server, error) {
 		}
 	})
 
+	s.gate = &gate.Gate{Admit: cfg.Admit}
 	s.srv = &http.Server{
-		Handler:           s.record(route),
+		Handler:           s.gated(s.record(route)),
+		ConnContext:       s.gate.ConnContext,
 		ReadHeaderTimeout: readHeaderTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
@@ -231,6 +235,20 @@ func (s *Server) Requests() []Request { return s.log.requests() }
 
 // RequestCount is the exact number of HTTP requests the server received.
 func (s *Server) RequestCount() int { return s.log.requestCount() }
+
+// ForeignRequestCount returns the number of requests refused because
+// Config.Admit refused their connection; they are in no other record.
+func (s *Server) ForeignRequestCount() int { return s.gate.Refused() }
+
+// gated answers a request on a refused connection before anything records it.
+func (s *Server) gated(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if s.gate.Refuse(w, r) {
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
 
 // Close stops the server at once: it closes the listener, every connection
 // (open SSE streams included) and every MCP session. It is idempotent; later

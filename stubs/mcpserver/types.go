@@ -2,6 +2,7 @@ package mcpserver
 
 import (
 	"crypto/tls"
+	"net"
 	"time"
 
 	"github.com/wifdsl/wifdsl/record"
@@ -67,6 +68,11 @@ type Config struct {
 	// TLS, if set, makes the server speak HTTPS with this configuration
 	// (its URLs are then https://); nil means plain HTTP.
 	TLS *tls.Config
+	// Admit, if set, decides once per connection, from its remote and
+	// local addresses, whether the server answers it: a request on a
+	// connection it refuses is answered 403 and neither routed nor
+	// recorded, only counted (ForeignRequestCount). nil admits everyone.
+	Admit func(remote, local net.Addr) bool
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 	// Start is the instant At fields are measured from; zero means the

@@ -1,0 +1,240 @@
+package dsl
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"regexp"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
+)
+
+// Budgets of one check evaluation, counted over the results of every
+// function call it makes. They stop an expression that builds something
+// huge through function calls (range(64000000), a range in a for
+// expression over a range, setproduct of large lists) long before the
+// memory runs out; the engine's time and heap budgets are the net under
+// everything else.
+const (
+	// MaxEvalElements bounds the collection elements that the function
+	// calls of one evaluation return, all calls together.
+	MaxEvalElements = 1_000_000
+	// MaxEvalStringBytes bounds the string bytes they return.
+	MaxEvalStringBytes = 256 << 20
+	// maxFormatWidth bounds a width or precision in a format string.
+	maxFormatWidth = 1 << 20
+)
+
+// evalBudget is what one evaluation may still spend, and why it must stop.
+type evalBudget struct {
+	ctx      context.Context
+	elements atomic.Int64
+	bytes    atomic.Int64
+}
+
+func newEvalBudget(ctx context.Context) *evalBudget {
+	b := &evalBudget{ctx: ctx}
+	b.elements.Store(MaxEvalElements)
+	b.bytes.Store(MaxEvalStringBytes)
+	return b
+}
+
+// stop returns why the evaluation must stop, or nil.
+func (b *evalBudget) stop() error {
+	if b.ctx.Err() != nil {
+		return fmt.Errorf("evaluation stopped: %w", context.Cause(b.ctx))
+	}
+	if b.elements.Load() < 0 {
+		return fmt.Errorf("evaluation stopped: its function calls returned more than %d collection elements in all", MaxEvalElements)
+	}
+	if b.bytes.Load() < 0 {
+		return fmt.Errorf("evaluation stopped: its function calls returned more than %d MiB of strings in all", MaxEvalStringBytes>>20)
+	}
+	return nil
+}
+
+// spend counts a function's result against the budget.
+func (b *evalBudget) spend(v cty.Value) error {
+	if !v.IsKnown() || v.IsNull() {
+		return nil
+	}
+	ty := v.Type()
+	switch {
+	case ty == cty.String:
+		b.bytes.Add(-int64(len(v.AsString())))
+	case ty.IsListType() || ty.IsSetType() || ty.IsMapType() || ty.IsTupleType():
+		b.elements.Add(-int64(v.LengthInt()))
+	}
+	return b.stop()
+}
+
+// precheck refuses a call whose result alone would be over the budget,
+// before it is built.
+func (b *evalBudget) precheck(name string, args []cty.Value) error {
+	switch name {
+	case "range":
+		if n, ok := rangeLength(args); ok && n > MaxEvalElements {
+			return fmt.Errorf("range would have %.0f elements, more than the %d an evaluation may build", n, MaxEvalElements)
+		}
+	case "setproduct":
+		n := 1.0
+		for _, a := range args {
+			if a.IsKnown() && !a.IsNull() && a.CanIterateElements() {
+				n *= float64(a.LengthInt())
+			}
+		}
+		if n > MaxEvalElements {
+			return fmt.Errorf("setproduct would have %.0f elements, more than the %d an evaluation may build", n, MaxEvalElements)
+		}
+	case "format", "formatlist":
+		if len(args) > 0 && args[0].IsKnown() && !args[0].IsNull() && args[0].Type() == cty.String {
+			for _, m := range formatWidth.FindAllStringSubmatch(args[0].AsString(), -1) {
+				if w, err := strconv.Atoi(m[1]); err != nil || w > maxFormatWidth {
+					return fmt.Errorf("%s: a width or precision of %s is more than the %d allowed", name, m[1], maxFormatWidth)
+				}
+			}
+		}
+	case "indent":
+		if len(args) > 0 && args[0].IsKnown() && !args[0].IsNull() && args[0].Type() == cty.Number {
+			if f, _ := args[0].AsBigFloat().Float64(); f > maxFormatWidth {
+				return fmt.Errorf("indent: %.0f spaces are more than the %d allowed", f, maxFormatWidth)
+			}
+		}
+	}
+	return nil
+}
+
+// formatWidth finds the widths and precisions of a format string's verbs.
+var formatWidth = regexp.MustCompile(`%[-+# 0]*(?:\[\d+\])?(\d{4,})`)
+
+// rangeLength is how many elements range(args…) returns.
+func rangeLength(args []cty.Value) (float64, bool) {
+	nums := make([]float64, 0, 3)
+	for _, a := range args {
+		if !a.IsKnown() || a.IsNull() || a.Type() != cty.Number {
+			return 0, false
+		}
+		f, _ := a.AsBigFloat().Float64()
+		nums = append(nums, f)
+	}
+	start, end, step := 0.0, 0.0, 1.0
+	switch len(nums) {
+	case 1:
+		end = nums[0]
+	case 2:
+		start, end = nums[0], nums[1]
+		if end < start {
+			step = -1
+		}
+	case 3:
+		start, end, step = nums[0], nums[1], nums[2]
+	default:
+		return 0, false
+	}
+	if step == 0 {
+		return 0, false
+	}
+	n := math.Ceil((end - start) / step)
+	if n < 0 || math.IsNaN(n) {
+		return 0, true
+	}
+	return n, true
+}
+
+// unguarded are the functions left as they are: try and can take their
+// arguments as expressions, and the calls inside them are guarded anyway.
+var unguarded = map[string]bool{"try": true, "can": true}
+
+// guardedContext returns a child of ctx whose functions (those that exprs
+// call, or all of them when the calls cannot be listed) check the budget
+// before each call and count what each call returns.
+func guardedContext(ctx *hcl.EvalContext, b *evalBudget, names []string) *hcl.EvalContext {
+	all := functionsOf(ctx)
+	child := ctx.NewChild()
+	child.Functions = make(map[string]function.Function, len(names))
+	if names == nil {
+		for n := range all {
+			names = append(names, n)
+		}
+	}
+	for _, n := range names {
+		if f, ok := all[n]; ok && !unguarded[n] {
+			child.Functions[n] = guardFunc(n, f, b)
+		}
+	}
+	return child
+}
+
+// functionsOf collects the functions visible from ctx, nearest first.
+func functionsOf(ctx *hcl.EvalContext) map[string]function.Function {
+	out := map[string]function.Function{}
+	for c := ctx; c != nil; c = c.Parent() {
+		for n, f := range c.Functions {
+			if _, seen := out[n]; !seen {
+				out[n] = f
+			}
+		}
+	}
+	return out
+}
+
+func guardFunc(name string, f function.Function, b *evalBudget) function.Function {
+	return function.New(&function.Spec{
+		Description: f.Description(),
+		Params:      f.Params(),
+		VarParam:    f.VarParam(),
+		Type:        func(args []cty.Value) (cty.Type, error) { return f.ReturnTypeForValues(args) },
+		Impl: func(args []cty.Value, retType cty.Type) (cty.Value, error) {
+			if err := b.stop(); err != nil {
+				return cty.UnknownVal(retType), err
+			}
+			if err := b.precheck(name, args); err != nil {
+				return cty.UnknownVal(retType), err
+			}
+			v, err := f.Call(args)
+			if err != nil {
+				return v, err
+			}
+			if err := b.spend(v); err != nil {
+				return cty.UnknownVal(retType), err
+			}
+			return v, nil
+		},
+	})
+}
+
+// checkFunctions lists the functions that exprs call, or nil when one of
+// them is not native syntax (JSON) and the calls cannot be listed.
+func checkFunctions(exprs ...hcl.Expression) []string {
+	seen := map[string]bool{}
+	names := []string{}
+	for _, e := range exprs {
+		if e == nil {
+			continue
+		}
+		se, ok := e.(hclsyntax.Expression)
+		if !ok {
+			return nil
+		}
+		_ = hclsyntax.VisitAll(se, func(n hclsyntax.Node) hcl.Diagnostics {
+			if fc, ok := n.(*hclsyntax.FunctionCallExpr); ok && !seen[fc.Name] {
+				seen[fc.Name] = true
+				names = append(names, fc.Name)
+			}
+			return nil
+		})
+	}
+	return names
+}
+
+// calledOnce caches checkFunctions per check.
+type calledOnce struct {
+	once  sync.Once
+	names []string
+}
