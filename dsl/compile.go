@@ -526,9 +526,11 @@ func (cfg *Config) compileChecks(s *Scenario, cd *CaseDef, lateCtx *hcl.EvalCont
 		if d.Condition == nil {
 			continue // reported by Decode: the condition is required
 		}
-		diags = append(diags, memo.checkLate(d.Condition, checkCtx, "a bool", cty.Bool)...)
+		ctx, ds := checkLocalsContext(d, checkCtx)
+		diags = append(diags, ds...)
+		diags = append(diags, memo.checkLate(d.Condition, ctx, "a bool", cty.Bool)...)
 		if d.ErrorMessage != nil {
-			diags = append(diags, memo.checkLate(d.ErrorMessage, checkCtx, "a string", cty.String)...)
+			diags = append(diags, memo.checkLate(d.ErrorMessage, ctx, "a string", cty.String)...)
 		}
 		var refs []engine.SpecReference
 		for _, v := range d.Verifies {

@@ -49,6 +49,10 @@ func (e *checkEval) Evaluate(obs *engine.Observations) engine.Outcome {
 	if err != nil {
 		return engine.Outcome{Err: err}
 	}
+	ctx, diags := checkLocalsContext(e.def, ctx)
+	if diags.HasErrors() {
+		return engine.Outcome{Err: diagsError(diags), Values: e.values(ctx)}
+	}
 	v, diags := e.def.Condition.Value(ctx)
 	if diags.HasErrors() {
 		return engine.Outcome{Err: diagsError(diags), Values: e.values(ctx)}

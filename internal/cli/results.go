@@ -20,9 +20,11 @@ import (
 //
 // The official harness writes <out>/<scenario>-<timestamp>/ per scenario
 // run; a wifdsl case is one client run, so the case name comes between the
-// scenario and the timestamp. The directory name therefore still starts
-// with the scenario name, and a scenario name with a slash nests the same
-// way (auth/wif-jwt-bearer → <out>/auth/wif-jwt-bearer-happy-path-<ts>/).
+// scenario and the timestamp. Every case directory sits directly under
+// out: a "/" in a scenario name (auth/wif-jwt-bearer) becomes "-"
+// (<out>/auth-wif-jwt-bearer-happy-path-<ts>/) instead of nesting a
+// directory per name segment, so that <out>/*/checks.json finds every
+// case; checks.json names the scenario and case exactly.
 // The timestamp is the case's start in UTC as ISO 8601 with ':' and '.'
 // replaced by '-' (2026-11-26T11-16-01-100Z), as the official harness
 // writes it. checks.json is the JSON array of the case's checks in the
@@ -70,19 +72,12 @@ func resultsStamp(c *engine.CaseResult) string {
 	return strings.NewReplacer(":", "-", ".", "-").Replace(c.Started.UTC().Format("2006-01-02T15:04:05.000Z"))
 }
 
-// resultsDir is the case's directory under out. The scenario name keeps
-// its slashes (they nest, as in the official layout) but no segment may
-// climb out of out; the case name is one path segment.
+// resultsDir is the case's directory under out: one path segment made of
+// the scenario, the case and the timestamp.
 func resultsDir(out string, c *engine.CaseResult) (string, error) {
-	var segs []string
-	for _, s := range strings.Split(c.Scenario, "/") {
-		segs = append(segs, pathSegment(s))
-	}
-	last := len(segs) - 1
-	segs[last] = segs[last] + "-" + pathSegment(c.Case) + "-" + resultsStamp(c)
-	dir := filepath.Join(append([]string{out}, segs...)...)
-	rel, err := filepath.Rel(out, dir)
-	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+	name := pathSegment(c.Scenario) + "-" + pathSegment(c.Case) + "-" + resultsStamp(c)
+	dir := filepath.Join(out, name)
+	if filepath.Dir(dir) != filepath.Clean(out) {
 		return "", fmt.Errorf("results directory: %q/%q does not name a directory inside %s", c.Scenario, c.Case, out)
 	}
 	return dir, nil

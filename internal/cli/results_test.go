@@ -24,9 +24,9 @@ func TestResultsLayout(t *testing.T) {
 	if code != ExitFailed {
 		t.Fatalf("exit %d, want 1 (the leak variant fails wif-no-secret-leak); stderr:\n%s", code, stderr)
 	}
-	// One directory per case, nested under the scenario's first segment as
-	// the official harness nests auth/wif-jwt-bearer.
-	entries, err := os.ReadDir(filepath.Join(out, "auth"))
+	// One directory per case, directly under out: the "/" of
+	// auth/wif-jwt-bearer becomes "-" rather than nesting.
+	entries, err := os.ReadDir(out)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +38,7 @@ func TestResultsLayout(t *testing.T) {
 	if len(names) != 2 {
 		t.Fatalf("results directories %q, want one per case", names)
 	}
-	dirRE := regexp.MustCompile(`^wif-jwt-bearer-(expired-assertion|happy-path)-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z$`)
+	dirRE := regexp.MustCompile(`^auth-wif-jwt-bearer-(expired-assertion|happy-path)-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z$`)
 	for i, want := range []string{"expired-assertion", "happy-path"} {
 		name := names[i]
 		m := dirRE.FindStringSubmatch(name)
@@ -46,10 +46,10 @@ func TestResultsLayout(t *testing.T) {
 			t.Errorf("directory %q does not match %s", name, dirRE)
 			continue
 		}
-		if got := officialStamp.ReplaceAllString("auth/"+name, ""); got != "auth/wif-jwt-bearer-"+want {
+		if got := officialStamp.ReplaceAllString(name, ""); got != "auth-wif-jwt-bearer-"+want {
 			t.Errorf("the official reader would name %q as %q", name, got)
 		}
-		dir := filepath.Join(out, "auth", name)
+		dir := filepath.Join(out, name)
 		files, _ := os.ReadDir(dir)
 		var fn []string
 		for _, f := range files {
@@ -99,10 +99,11 @@ func TestResultsDirStaysInside(t *testing.T) {
 	out := t.TempDir()
 	start := time.Date(2026, 11, 26, 11, 16, 1, 100_000_000, time.UTC)
 	for _, tc := range []struct{ scenario, kase, want string }{
-		{"auth/wif-jwt-bearer", "happy-path", "auth/wif-jwt-bearer-happy-path-2026-11-26T11-16-01-100Z"},
+		{"auth/wif-jwt-bearer", "happy-path", "auth-wif-jwt-bearer-happy-path-2026-11-26T11-16-01-100Z"},
 		{"plain", "a/b", "plain-a-b-2026-11-26T11-16-01-100Z"},
-		{"../../etc", "x", "___/___/etc-x-2026-11-26T11-16-01-100Z"},
-		{"/abs/..", "..", "_/abs/___-___-2026-11-26T11-16-01-100Z"},
+		{"../../etc", "x", "..-..-etc-x-2026-11-26T11-16-01-100Z"},
+		{"..", "..", "___-___-2026-11-26T11-16-01-100Z"},
+		{"/abs/..", "x", "-abs-..-x-2026-11-26T11-16-01-100Z"},
 	} {
 		dir, err := resultsDir(out, &engine.CaseResult{Scenario: tc.scenario, Case: tc.kase, Started: start})
 		if err != nil {
