@@ -176,6 +176,8 @@ func mdTrips(v *VariantResult) string {
 	return strings.Join(parts, "<br>")
 }
 
-func mdEscape(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
+func mdEscape(s string) string {
+	return strings.NewReplacer("|", `\|`, "<", "&lt;", ">", "&gt;").Replace(s)
+}
 
 func mdCode(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
