@@ -583,7 +583,7 @@ func stricter(a, b engine.Level) bool {
 
 func unknownRef(kind string, r ref, known []string) *hcl.Diagnostic {
 	detail := fmt.Sprintf("There is no %s named %q.", kind, r.Name)
-	if s := nameSuggestion(r.Name, known); s != "" {
+	if s := closestName(r.Name, known); s != "" {
 		detail += fmt.Sprintf(" Did you mean %q?", s)
 	}
 	return &hcl.Diagnostic{
