@@ -45,7 +45,7 @@ func (cfg *Config) Compile() (*engine.Plan, hcl.Diagnostics) {
 		plan.Scenarios = append(plan.Scenarios, sp)
 	}
 	diags = append(diags, cfg.hintUnverified(cfg.unverifiedRequirements())...) // suggest.go
-	diags = dedupeDiagnostics(diags) // diagnostics.go
+	diags = dedupeDiagnostics(diags)                                           // diagnostics.go
 	if diags.HasErrors() {
 		return nil, diags
 	}
