@@ -143,11 +143,11 @@ func nonNil(s []string) []string {
 func WriteMarkdown(w io.Writer, r *Result) {
 	fmt.Fprintf(w, "| variant | deviations | trips |\n|---|---|---|\n")
 	for _, v := range r.Variants {
-		desc := v.Description
+		desc := mdEscape(v.Description)
 		if desc != "" {
 			desc += "<br>"
 		}
-		fmt.Fprintf(w, "| `%s` | %s%s | %s |\n", v.Name, mdEscape(desc), "`"+mdCode(v.Spec)+"`", mdTrips(v))
+		fmt.Fprintf(w, "| `%s` | %s%s | %s |\n", v.Name, desc, "`"+mdCode(v.Spec)+"`", mdTrips(v))
 	}
 	fmt.Fprintf(w, "\n| check | conformant client | tripped by |\n|---|---|---|\n")
 	for _, c := range r.Checks {
