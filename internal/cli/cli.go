@@ -47,6 +47,7 @@ func Main() int {
 // Run runs the command line with args and returns the exit code.
 func Run(args []string, stdout, stderr io.Writer) int {
 	root := NewRoot(stdout, stderr)
+	defer tuneGC(args)()
 	root.SetArgs(normalizeArgs(root, args))
 	err := root.Execute()
 	if err == nil {
