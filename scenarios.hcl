@@ -590,3 +590,105 @@ scenario "auth/wif-jwt-bearer" {
     checks = [checkset.jwt_file]
   }
 }
+
+# ---------------------------------------------------------------------------
+# Client variants
+# ---------------------------------------------------------------------------
+
+# Broken variants of the bundled reference client, described as data.
+# `wifdsl prove` runs the suite with the conformant client and with each of
+# them, and shows that every check passes the first and is tripped by at
+# least one variant (docs/variants.md is its output). `wifdsl run` ignores
+# them.
+
+variant "retry" {
+  description = "on a token error, repeats the token request 3 more times about 50 ms apart"
+  retries     = 3
+}
+
+variant "grant-fallback" {
+  description    = "on a token error, tries grant_type=client_credentials with the context client_id"
+  fallback_grant = grant.client_credentials
+}
+
+variant "hang" {
+  description = "on a token error, prints the error then blocks forever"
+  hang        = "after_error"
+}
+
+variant "hang-success" {
+  description = "after a successful MCP call, blocks forever instead of exiting"
+  hang        = "after_success"
+}
+
+variant "exit-zero" {
+  description = "prints the proper error but exits 0"
+  exit_code   = 0
+}
+
+variant "vague" {
+  description  = "on an error, prints only \"authorization failed\""
+  error_output = "authorization failed"
+}
+
+variant "scope-as-grant" {
+  description     = "reports every token error as invalid_grant"
+  report_error_as = "invalid_grant"
+}
+
+variant "no-resource" {
+  description = "omits the RFC 8707 resource parameter"
+  omit_params = ["resource"]
+}
+
+variant "token-in-query" {
+  description    = "also sends the access token as ?access_token= on MCP requests"
+  token_in_query = true
+}
+
+variant "leak" {
+  description   = "prints the assertion and the access token to stdout"
+  print_secrets = true
+}
+
+variant "self-assertion" {
+  description           = "signs its own JWT instead of using valid_jwt"
+  self_signed_assertion = true
+}
+
+variant "json-body" {
+  description = "sends the token request as application/json"
+  token_body  = "json"
+}
+
+variant "get-request" {
+  description  = "sends the token request as GET with a query string"
+  token_method = "GET"
+}
+
+variant "client-credentials" {
+  description     = "uses client_credentials with a client_assertion, the RFC 7523 §2.2 mix-up"
+  grant_type      = grant.client_credentials
+  assertion_param = "client_assertion"
+  extra_params    = { client_assertion_type = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer" }
+}
+
+variant "repeated-params" {
+  description   = "sends grant_type twice"
+  repeat_params = ["grant_type"]
+}
+
+variant "no-discovery" {
+  description    = "skips RFC 8414 metadata and posts to <issuer>/token"
+  skip_discovery = true
+}
+
+variant "register" {
+  description = "POSTs an RFC 7591 registration to <issuer>/register first"
+  register    = true
+}
+
+variant "no-bearer" {
+  description = "sends the access token with the scheme Token instead of Bearer"
+  auth_scheme = "Token"
+}

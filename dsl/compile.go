@@ -44,7 +44,8 @@ func (cfg *Config) Compile() (*engine.Plan, hcl.Diagnostics) {
 		}
 		plan.Scenarios = append(plan.Scenarios, sp)
 	}
-	diags = append(diags, cfg.unverifiedRequirements()...)
+	diags = append(diags, cfg.hintUnverified(cfg.unverifiedRequirements())...) // suggest.go
+	diags = dedupeDiagnostics(diags)                                           // diagnostics.go
 	if diags.HasErrors() {
 		return nil, diags
 	}
@@ -379,7 +380,7 @@ func suggestFunctions(diags hcl.Diagnostics, ctx *hcl.EvalContext) hcl.Diagnosti
 			d.Detail += fmt.Sprintf(" Did you mean %q?", s)
 		}
 	}
-	return diags
+	return suggestAttributes(diags) // suggest.go
 }
 
 // checkLate evaluates a late expression against unknown placeholders to
@@ -504,7 +505,9 @@ func (cfg *Config) compileChecks(s *Scenario, cd *CaseDef, lateCtx *hcl.EvalCont
 		defs = append(defs, b.Checks...)
 	}
 	checkCtx := lateCtx.NewChild()
-	checkCtx.Variables = placeholderObservationVariables()
+	checkCtx.Variables = staticObservations() // obsschema.go
+	dynCtx := lateCtx.NewChild()
+	dynCtx.Variables = placeholderObservationVariables()
 	seen := map[string]*CheckDef{}
 	var out []*engine.Check
 	for _, d := range defs {
@@ -524,10 +527,7 @@ func (cfg *Config) compileChecks(s *Scenario, cd *CaseDef, lateCtx *hcl.EvalCont
 		if d.Condition == nil {
 			continue // reported by Decode: the condition is required
 		}
-		diags = append(diags, memo.checkLate(d.Condition, checkCtx, "a bool", cty.Bool)...)
-		if d.ErrorMessage != nil {
-			diags = append(diags, memo.checkLate(d.ErrorMessage, checkCtx, "a string", cty.String)...)
-		}
+		diags = append(diags, memo.checkCheck(d, checkCtx, dynCtx)...)
 		var refs []engine.SpecReference
 		for _, v := range d.Verifies {
 			if r := cfg.Requirements[v]; r != nil {

@@ -3,6 +3,7 @@ package dsl
 import (
 	"cmp"
 	"fmt"
+	"slices"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/wifdsl/wifdsl/engine"
@@ -17,6 +18,8 @@ type Config struct {
 	Scenarios        []*Scenario
 
 	Variables map[string]*Variable
+	// Variants are the variant blocks, in order (see variants.go).
+	Variants []*Variant
 
 	ctx     *hcl.EvalContext
 	sources map[string][]byte
@@ -53,7 +56,9 @@ type CheckDef struct {
 	Level        engine.Level // explicit level, or the strictest verified requirement's
 	Condition    hcl.Expression
 	ErrorMessage hcl.Expression
-	DeclRange    hcl.Range
+	// Locals are the check's named values, in evaluation order.
+	Locals    []*hcl.Attribute
+	DeclRange hcl.Range
 
 	verifiesRefs  []ref
 	levelExplicit bool
@@ -206,6 +211,14 @@ func DecodeWith(files []*hcl.File, opts Options) (*Config, hcl.Diagnostics) {
 				}
 				scenarios[s.Name] = s
 				cfg.Scenarios = append(cfg.Scenarios, s)
+			case "variant":
+				v, ds := cfg.decodeVariant(b)
+				diags = append(diags, ds...)
+				if i := slices.IndexFunc(cfg.Variants, func(p *Variant) bool { return p.Name == v.Name }); i >= 0 {
+					diags = append(diags, duplicate("variant", v.Name, b.LabelRanges[0], cfg.Variants[i].DeclRange))
+					continue
+				}
+				cfg.Variants = append(cfg.Variants, v)
 			}
 		}
 	}
@@ -409,6 +422,9 @@ func (cfg *Config) decodeCheck(b *hcl.Block) (*CheckDef, hcl.Diagnostics) {
 	if a := attrs.ErrorMessage; a != nil {
 		c.ErrorMessage = a.Expr
 	}
+	locals, ds := cfg.decodeCheckLocals(content.Blocks)
+	diags = append(diags, ds...)
+	c.Locals = locals
 	if c.Name == "" {
 		c.Name = c.ID
 	}
@@ -676,7 +692,7 @@ func stricter(a, b engine.Level) bool {
 
 func unknownRef(kind string, r ref, known []string) *hcl.Diagnostic {
 	detail := fmt.Sprintf("There is no %s named %q.", kind, r.Name)
-	if s := nameSuggestion(r.Name, known); s != "" {
+	if s := closestName(r.Name, known); s != "" {
 		detail += fmt.Sprintf(" Did you mean %q?", s)
 	}
 	return &hcl.Diagnostic{

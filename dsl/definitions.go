@@ -155,8 +155,10 @@ var blockHeaders = map[string][]hcl.BlockHeaderSchema{
 		{Type: "requirement", LabelNames: []string{"id"}},
 		{Type: "checkset", LabelNames: []string{"name"}},
 		{Type: "scenario", LabelNames: []string{"name"}},
+		{Type: "variant", LabelNames: []string{"name"}},
 	},
 	"checkset": {checkBlock},
+	"check":    {{Type: "locals"}}, // named values over the observations: checklocals.go
 	"scenario": append([]hcl.BlockHeaderSchema{{Type: "case", LabelNames: []string{"name"}}}, caseBlocks...),
 	"case":     caseBlocks,
 	"auth_server": {
@@ -200,6 +202,7 @@ var attrsOf = map[string][]any{
 	"rule":        {&ResponseRuleAttrs{}},
 	"key":         {&KeyAttrs{}},
 	"jwt_file":    {&JWTFileAttrs{}},
+	"variant":     {&VariantAttrs{}}, // see variants.go
 }
 
 // schemas are the body schemas of every block type, derived once.

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
 // WriteDiagnostics renders diagnostics for a terminal: severity and
@@ -40,12 +41,8 @@ func writeDiagnostic(buf *bytes.Buffer, files map[string]*hcl.File, d *hcl.Diagn
 	if r := d.Subject; r != nil {
 		f := files[r.Filename]
 		in := ""
-		if f != nil {
-			if nav, ok := f.Nav.(interface{ ContextString(int) string }); ok {
-				if c := nav.ContextString(r.Start.Byte); c != "" {
-					in = ", in " + c
-				}
-			}
+		if c := blockContext(f, r.Start.Byte); c != "" {
+			in = ", in " + c
 		}
 		fmt.Fprintf(buf, "  on %s:%d:%d%s:\n", r.Filename, r.Start.Line, r.Start.Column, in)
 		if f == nil || f.Bytes == nil {
@@ -124,11 +121,15 @@ func traversalString(t hcl.Traversal) string {
 // megabyte-long source line does not flood the terminal.
 const MaxDiagnosticLine = 500
 
-// SortDiagnostics returns diags ordered by file and position; diagnostics
-// without a location come first, and equal positions keep their order.
+// SortDiagnostics returns diags with the errors before the warnings, each
+// ordered by file and position; diagnostics without a location come first,
+// and equal positions keep their order.
 func SortDiagnostics(diags hcl.Diagnostics) hcl.Diagnostics {
 	out := append(hcl.Diagnostics(nil), diags...)
 	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Severity != out[j].Severity {
+			return out[i].Severity == hcl.DiagError
+		}
 		a, b := out[i].Subject, out[j].Subject
 		switch {
 		case a == nil || b == nil:
@@ -154,4 +155,63 @@ func shortenLines(b []byte, max int) []byte {
 		}
 	}
 	return bytes.Join(lines, []byte("\n"))
+}
+
+// blockContext names the blocks that enclose the byte offset in f, outer
+// first: `scenario "s", case "c", check "x"`. For the JSON form it falls
+// back to hcl's own navigation, which names the outermost block.
+func blockContext(f *hcl.File, offset int) string {
+	if f == nil {
+		return ""
+	}
+	body, ok := f.Body.(*hclsyntax.Body)
+	if !ok {
+		if nav, ok := f.Nav.(interface{ ContextString(int) string }); ok {
+			return nav.ContextString(offset)
+		}
+		return ""
+	}
+	var parts []string
+	for body != nil {
+		var inner *hclsyntax.Body
+		for _, b := range body.Blocks {
+			if r := b.Range(); offset >= r.Start.Byte && offset < r.End.Byte {
+				s := b.Type
+				for _, l := range b.Labels {
+					s += fmt.Sprintf(" %q", l)
+				}
+				parts = append(parts, s)
+				inner = b.Body
+				break
+			}
+		}
+		body = inner
+	}
+	return strings.Join(parts, ", ")
+}
+
+// dedupeDiagnostics drops repeats of a diagnostic: a check of a check set
+// is checked for every case that includes it, and finds the same mistake
+// each time.
+func dedupeDiagnostics(diags hcl.Diagnostics) hcl.Diagnostics {
+	type key struct {
+		sev             hcl.DiagnosticSeverity
+		summary, detail string
+		subject         hcl.Range
+		located         bool
+	}
+	seen := map[key]bool{}
+	out := diags[:0:0]
+	for _, d := range diags {
+		k := key{sev: d.Severity, summary: d.Summary, detail: d.Detail}
+		if d.Subject != nil {
+			k.subject, k.located = *d.Subject, true
+		}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, d)
+	}
+	return out
 }

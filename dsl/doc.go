@@ -24,6 +24,13 @@
 //	functions.go    the functions scenario expressions can call
 //	reuse.go        variables, locals and user functions
 //	diagnostics.go  rendering and ordering diagnostics
+//	obsschema.go    the static shape of the observations, derived from
+//	                scope.go's conversion, that check expressions are
+//	                checked against before a run
+//	checklocals.go  a check's locals block: named values over the observations
+//	variants.go     variant blocks: broken clients as data, for wifdsl prove
+//	suggest.go      "Did you mean" for attributes and misspelt requirements
+//	parsechunks.go  parsing large files in pieces on every CPU
 //
 // Nothing here starts a
 // server or a process: expressions that need run-time values (server URLs,

@@ -60,6 +60,10 @@ func (e *checkEval) EvaluateContext(c context.Context, obs *engine.Observations)
 	}
 	e.calls.once.Do(func() { e.calls.names = checkFunctions(e.def.Condition, e.def.ErrorMessage) })
 	ctx = guardedContext(ctx, newEvalBudget(c), e.calls.names)
+	ctx, diags := checkLocalsContext(e.def, ctx)
+	if diags.HasErrors() {
+		return engine.Outcome{Err: diagsError(diags), Values: e.values(ctx)}
+	}
 	v, diags := e.def.Condition.Value(ctx)
 	if diags.HasErrors() {
 		return engine.Outcome{Err: diagsError(diags), Values: e.values(ctx)}

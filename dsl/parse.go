@@ -45,6 +45,9 @@ func (p *Parser) ParseSource(name string, src []byte) (*hcl.File, hcl.Diagnostic
 	var diags hcl.Diagnostics
 	if strings.HasSuffix(name, ".json") {
 		f, diags = p.p.ParseJSON(src, name)
+	} else if len(src) >= chunkedParseMin {
+		f, diags = parseConfig(src, name) // parsechunks.go
+		p.p.AddFile(name, f)
 	} else {
 		f, diags = p.p.ParseHCL(src, name)
 	}

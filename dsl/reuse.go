@@ -1,6 +1,7 @@
 package dsl
 
 import (
+	"bytes"
 	"fmt"
 	"sort"
 	"strings"
@@ -76,7 +77,22 @@ func (cfg *Config) prepare(files []*hcl.File, opts Options) (hcl.Body, hcl.Diagn
 	diags = append(diags, ds...)
 	ctx.Variables["local"] = cty.ObjectVal(locals)
 
+	if !mentions(files, "dynamic") {
+		// No dynamic block to expand: the expanding wrapper would only
+		// cost every later read of the body.
+		return remain, diags
+	}
 	return dynblock.Expand(remain, ctx), diags
+}
+
+// mentions reports whether any file's source holds word.
+func mentions(files []*hcl.File, word string) bool {
+	for _, f := range files {
+		if f == nil || f.Bytes == nil || bytes.Contains(f.Bytes, []byte(word)) {
+			return true
+		}
+	}
+	return false
 }
 
 func functionRange(files []*hcl.File, name string) *hcl.Range {

@@ -17,7 +17,8 @@ import (
 type Options struct {
 	// ShowSecrets disables redaction of assertions and access tokens.
 	ShowSecrets bool
-	// Verbose lists passing checks too (text only).
+	// Verbose shows the client's timeline of every case, passing ones
+	// too (text only).
 	Verbose bool
 	// Version is the tool version recorded in JSON output.
 	Version string
@@ -256,7 +257,7 @@ func WriteCase(w io.Writer, c *engine.CaseResult, opts Options) {
 			fmt.Fprintf(w, "%15s%s\n", "", l)
 		}
 	}
-	if failed || c.Error != "" || c.Interrupted {
+	if failed || c.Error != "" || c.Interrupted || opts.Verbose {
 		for _, l := range caseTimeline(c, red) {
 			fmt.Fprintf(w, "      %s\n", l)
 		}

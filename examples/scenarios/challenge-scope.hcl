@@ -50,3 +50,10 @@ scenario "examples/challenge-scope" {
     }
   }
 }
+
+# The bundled client, broken as data: `wifdsl prove` shows the check above
+# fails when the client ignores the challenge's scope.
+variant "ignore-scope" {
+  description            = "ignores the scope of the WWW-Authenticate challenge"
+  ignore_challenge_scope = true
+}

@@ -41,3 +41,10 @@ scenario "examples/protocol-version" {
     }
   }
 }
+
+# The bundled client, broken as data: `wifdsl prove` shows the check above
+# fails when the client drops the header.
+variant "no-protocol-version" {
+  description  = "strips the MCP-Protocol-Version header from MCP requests"
+  omit_headers = ["MCP-Protocol-Version"]
+}

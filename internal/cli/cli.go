@@ -56,6 +56,7 @@ func Run(args []string, stdout, stderr io.Writer) int {
 		stdout, stderr = so, se
 	}
 	root := NewRoot(stdout, stderr)
+	defer tuneGC(args)()
 	root.SetArgs(normalizeArgs(root, args))
 	err := root.Execute()
 	if err == nil {
@@ -129,6 +130,8 @@ hang, fail silently or leak secrets.`,
 		newFmtCmd(stdout, stderr),
 		newListCmd(stdout, stderr),
 		newPlanCmd(stdout, stderr),
+		newProveCmd(stdout, stderr),
+		newNewCmd(stdout, stderr),
 		newReferenceClientCmd(stdout, stderr),
 	)
 	return root
@@ -136,9 +139,17 @@ hang, fail silently or leak secrets.`,
 
 func newReferenceClientCmd(stdout, stderr io.Writer) *cobra.Command {
 	return &cobra.Command{
-		Use:                "reference-client [-bug NAME] MCP_URL",
-		Short:              "Run the bundled conformant reference client (or a broken variant)",
-		Hidden:             true,
+		Use:   "reference-client [-bug NAME | -variant JSON] MCP_URL",
+		Short: "Run the bundled conformant reference client (or a broken variant of it)",
+		Long: `The bundled reference client: a Workload Identity Federation client on the
+official Go SDK that exchanges valid_jwt of MCP_CONFORMANCE_CONTEXT for an
+access token with the RFC 7523 JWT-bearer grant. 'wifdsl run' uses it when no
+--client is given, and 'wifdsl prove' runs it as the conformant client and as
+each variant block of the scenario files (handed over as JSON in ` + refclient.EnvVariant + `).
+
+-bug NAME selects a named variant; -variant JSON any combination of the
+deviations a variant block can describe. 'wifdsl reference-client --help'
+lists the named variants.`,
 		DisableFlagParsing: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if code := refclient.Main(args, stdout, stderr); code != 0 {

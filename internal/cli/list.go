@@ -231,21 +231,29 @@ func writeTrace(w io.Writer, reqs []listRequirement, withStatus bool) {
 			fmt.Fprintf(w, "    verified by: nothing\n")
 			continue
 		}
-		byCheck := map[string][]string{}
-		var ids []string
+		// Grouped by scenario and check: "verified by ID in SCENARIO: case, case".
+		type where struct{ scenario, check string }
+		byCheck := map[where][]string{}
+		var keys []where
 		for _, tc := range r.Checks {
-			if _, ok := byCheck[tc.Check]; !ok {
-				ids = append(ids, tc.Check)
+			k := where{tc.Scenario, tc.Check}
+			if _, ok := byCheck[k]; !ok {
+				keys = append(keys, k)
 			}
 			label := tc.Case
 			if withStatus {
 				label += "=" + tc.Status
 			}
-			byCheck[tc.Check] = append(byCheck[tc.Check], label)
+			byCheck[k] = append(byCheck[k], label)
 		}
-		sort.Strings(ids)
-		for _, id := range ids {
-			fmt.Fprintf(w, "    verified by %s in %s\n", id, strings.Join(byCheck[id], ", "))
+		sort.SliceStable(keys, func(i, j int) bool {
+			if keys[i].check != keys[j].check {
+				return keys[i].check < keys[j].check
+			}
+			return keys[i].scenario < keys[j].scenario
+		})
+		for _, k := range keys {
+			fmt.Fprintf(w, "    verified by %s in %s: %s\n", k.check, k.scenario, strings.Join(byCheck[k], ", "))
 		}
 	}
 	fmt.Fprintf(w, "%d requirements, %d unverified\n", len(reqs), unverified)

@@ -23,9 +23,11 @@ import (
 //
 // The official harness writes <out>/<scenario>-<timestamp>/ per scenario
 // run; a wifdsl case is one client run, so the case name comes between the
-// scenario and the timestamp. The directory name therefore still starts
-// with the scenario name, and a scenario name with a slash nests the same
-// way (auth/wif-jwt-bearer → <out>/auth/wif-jwt-bearer-happy-path-<ts>/).
+// scenario and the timestamp. Every case directory sits directly under
+// out: a "/" in a scenario name (auth/wif-jwt-bearer) becomes "-"
+// (<out>/auth-wif-jwt-bearer-happy-path-<ts>/) instead of nesting a
+// directory per name segment, so that <out>/*/checks.json finds every
+// case; checks.json names the scenario and case exactly.
 // The timestamp is the case's start in UTC as ISO 8601 with ':' and '.'
 // replaced by '-' (2026-11-26T11-16-01-100Z), as the official harness
 // writes it. checks.json is the JSON array of the case's checks in the

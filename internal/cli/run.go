@@ -96,9 +96,9 @@ interrupted cases marked INTERRUPTED).`,
 	fl.StringVar(&f.baseline, "expected-failures", "", "judge the run by the baseline YAML `FILE` of expected failures (the official harness's format, plus '<scenario>/<case>[:<check-id>]' entries)")
 	varFlag(cmd, &f.vars)
 	fl.BoolVar(&f.showSecrets, "show-secrets", false, "do not redact assertions and access tokens in any output, report or results file")
-	fl.BoolVarP(&f.verbose, "verbose", "v", false, "more detail in text output")
+	fl.BoolVarP(&f.verbose, "verbose", "v", false, "text output: show the client timeline of passing cases too")
 	fl.BoolVar(&f.tls, "tls", false, "run every case in TLS mode: HTTPS servers with a CA made for the run, named by SSL_CERT_FILE, NODE_EXTRA_CA_CERTS, REQUESTS_CA_BUNDLE and WIFDSL_CA_FILE")
-	fl.IntVarP(&f.parallel, "jobs", "j", engine.DefaultParallel(), "how many cases run at once (default: the number of CPUs)")
+	fl.IntVarP(&f.parallel, "jobs", "j", 0, fmt.Sprintf("how many cases run at once; 0 means the number of CPUs (%d here)", defaultJobs()))
 	return cmd
 }
 
@@ -112,8 +112,11 @@ func runRun(ctx context.Context, f *runFlags, args []string, stdout, stderr io.W
 	if err := checkRunFlags(f); err != nil {
 		return exitCode(ExitUsage, err)
 	}
-	if f.parallel < 1 {
-		return exitCode(ExitUsage, fmt.Errorf("--jobs must be at least 1"))
+	if f.parallel < 0 {
+		return exitCode(ExitUsage, fmt.Errorf("--jobs must not be negative"))
+	}
+	if f.parallel == 0 {
+		f.parallel = defaultJobs()
 	}
 	vars, err := parseVars(f.vars)
 	if err != nil {
@@ -306,17 +309,7 @@ func filterPlan(p *engine.Plan, scenarios, cases []string) (*engine.Plan, error)
 			return nil, fmt.Errorf("bad pattern %q: %w", pat, err)
 		}
 	}
-	match := func(pats []string, name string) bool {
-		if len(pats) == 0 {
-			return true
-		}
-		for _, p := range pats {
-			if ok, _ := path.Match(p, name); ok || p == name {
-				return true
-			}
-		}
-		return false
-	}
+	match := func(pats []string, name string) bool { return len(pats) == 0 || matchAny(pats, name) }
 	out := &engine.Plan{}
 	for _, s := range p.Scenarios {
 		if !match(scenarios, s.Name) {
@@ -347,6 +340,20 @@ func filterPlan(p *engine.Plan, scenarios, cases []string) (*engine.Plan, error)
 	}
 	return out, nil
 }
+
+// matchAny reports whether name equals or matches one of the glob
+// patterns.
+func matchAny(pats []string, name string) bool {
+	for _, p := range pats {
+		if ok, _ := path.Match(p, name); ok || p == name {
+			return true
+		}
+	}
+	return false
+}
+
+// defaultJobs is what -j 0 means: the number of CPUs.
+func defaultJobs() int { return engine.DefaultParallel() }
 
 func shellQuote(s string) string {
 	if s != "" && !strings.ContainsAny(s, " \t\n'\"\\$`|&;<>()*?[]#~=%{}!") {

@@ -9,9 +9,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wifdsl/wifdsl"
+	"github.com/wifdsl/wifdsl/dsl"
 	"github.com/wifdsl/wifdsl/engine"
+	"github.com/wifdsl/wifdsl/internal/prove"
+	"github.com/wifdsl/wifdsl/internal/refclient"
 	"github.com/wifdsl/wifdsl/internal/testclient"
-	"github.com/wifdsl/wifdsl/report"
 )
 
 func TestMain(m *testing.M) {
@@ -108,10 +111,24 @@ func builtinPlan(t testing.TB) *engine.Plan {
 	return plan
 }
 
-func runSuite(t testing.TB, bug string) *engine.Result {
+// proveFiles runs wifdsl prove's matrix over the scenario files (the
+// built-in suite when none) with the variants they declare.
+func proveFiles(t *testing.T, paths ...string) (*prove.Result, []*dsl.Variant) {
 	t.Helper()
-	res, err := engine.Run(context.Background(), builtinPlan(t), engine.Options{
-		Command:  testclient.Command(bug),
+	src := dsl.Source{Paths: paths}
+	if len(paths) == 0 {
+		src.Inline = []dsl.InlineFile{{Name: wifdsl.BuiltinSuiteName, Bytes: wifdsl.BuiltinSuite}}
+	}
+	l, diags := dsl.Load(src, dsl.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	var variants []prove.Variant
+	for _, v := range l.Config.Variants {
+		variants = append(variants, prove.Variant{Name: v.Name, Description: v.Description, Spec: v.JSON()})
+	}
+	res, err := prove.Run(context.Background(), l.Plan, variants, prove.Options{
+		Command:  testclient.Command(""),
 		Parallel: 8,
 		Timeout:  8 * time.Second,
 		FailFast: 3 * time.Second,
@@ -119,57 +136,81 @@ func runSuite(t testing.TB, bug string) *engine.Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return res
+	return res, l.Config.Variants
 }
 
+// The built-in suite proves every check both ways with the variants it
+// declares as data: the conformant client trips nothing, and each variant
+// trips exactly its target check plus only what follows from it.
 func TestBuiltinSuiteProvesEveryCheckBothWays(t *testing.T) {
-	covered := map[string]bool{}
-	for _, bug := range sortedBugs() {
-		want := suiteMatrix[bug]
-		t.Run("bug="+bug, func(t *testing.T) {
-			res := runSuite(t, bug)
-			got := tripped{}
-			for _, c := range res.Cases {
-				if c.Error != "" {
-					t.Errorf("%s: harness error: %s", c.Case, c.Error)
-				}
-				for _, ch := range c.Checks {
-					if ch.Status != engine.StatusSuccess {
-						got[c.Case] = append(got[c.Case], ch.ID)
-					}
-				}
+	res, declared := proveFiles(t)
+	for _, e := range res.Errors {
+		t.Errorf("harness error: %s", e)
+	}
+	for _, c := range res.Checks {
+		if !c.Proven() {
+			t.Errorf("%s: %s", c.ID, c.Reason())
+		}
+	}
+	var names []string
+	for _, v := range declared {
+		names = append(names, v.Name)
+	}
+	if want := sortedBugs()[1:]; strings.Join(sorted(names), ",") != strings.Join(want, ",") {
+		t.Errorf("scenarios.hcl declares the variants %v; the matrix of this test knows %v", sorted(names), want)
+	}
+	for _, v := range res.Variants {
+		got := tripped{}
+		for _, tr := range v.Trips {
+			for _, c := range tr.Cases {
+				got[c] = append(got[c], tr.Check)
 			}
-			for _, c := range allCases {
-				g, w := sorted(got[c]), sorted(want[c])
-				if strings.Join(g, ",") != strings.Join(w, ",") {
-					t.Errorf("case %s: tripped %v, want %v", c, g, w)
-					for _, cr := range res.Cases {
-						if cr.Case == c {
-							for _, e := range report.Timeline(cr.Observations) {
-								t.Logf("  %v %s", e.At, e.Text)
-							}
-							t.Logf("  stderr: %s", cr.Observations.Client.Stderr)
-						}
-					}
-				}
-			}
-			if bug == "" && !res.OK() {
-				t.Errorf("the conformant client does not pass the suite")
-			}
-		})
-		for _, ids := range want {
-			for _, id := range ids {
-				covered[id] = true
+		}
+		want := suiteMatrix[v.Name]
+		for _, c := range allCases {
+			if g, w := sorted(got[c]), sorted(want[c]); strings.Join(g, ",") != strings.Join(w, ",") {
+				t.Errorf("variant %s, case %s: tripped %v, want %v", v.Name, c, g, w)
 			}
 		}
 	}
-	// Every check of the suite is tripped by some broken variant.
-	res := builtinPlan(t)
-	for _, c := range res.Cases() {
-		for _, ch := range c.Checks {
-			if !covered[ch.ID] {
-				t.Errorf("check %s is tripped by no broken client", ch.ID)
-			}
+	checkVariantsDoc(t, "builtin", res)
+}
+
+// The examples prove their checks with the variants they declare.
+func TestExamplesProveTheirChecks(t *testing.T) {
+	res, _ := proveFiles(t, "../../examples/scenarios")
+	if !res.OK() {
+		var buf strings.Builder
+		prove.WriteText(&buf, res)
+		t.Errorf("the examples are not proven:\n%s", buf.String())
+	}
+	checkVariantsDoc(t, "examples", res)
+}
+
+// A variant block of a scenario file with the name of a -bug variant of
+// the reference client describes the same client: the two mechanisms are
+// one.
+func TestDeclaredVariantsMatchNamedOnes(t *testing.T) {
+	l, diags := dsl.Load(dsl.Source{
+		Paths:  []string{"../../examples/scenarios"},
+		Inline: []dsl.InlineFile{{Name: wifdsl.BuiltinSuiteName, Bytes: wifdsl.BuiltinSuite}},
+	}, dsl.Options{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	for _, v := range l.Config.Variants {
+		named, ok := refclient.NamedVariant(v.Name)
+		if !ok {
+			continue
+		}
+		decl, err := refclient.ParseVariant(v.JSON())
+		if err != nil {
+			t.Errorf("%s: %v", v.Name, err)
+			continue
+		}
+		named.Description = ""
+		if decl.JSON() != named.JSON() {
+			t.Errorf("variant %q: the scenario file says %s, -bug %s says %s", v.Name, decl.JSON(), v.Name, named.JSON())
 		}
 	}
 }

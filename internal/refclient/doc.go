@@ -1,8 +1,7 @@
 // Package refclient is the reference MCP client of wifdsl: a Workload
 // Identity Federation client (SEP-1933) that exchanges a workload JWT for an
 // MCP access token with the JWT-bearer authorization grant (RFC 7523 §2.1),
-// plus deliberately broken variants of it that each trip one check of the
-// built-in suite.
+// plus deliberately broken variants of it, described as data ([Variant]).
 //
 // # The handler
 //
@@ -42,7 +41,7 @@
 // client subcommand of the wifdsl CLI. It follows the client contract of the
 // official MCP conformance harness:
 //
-//	wifclient [-bug NAME] <mcp-server-url>
+//	wifclient [-bug NAME | -variant JSON] <mcp-server-url>
 //
 // with MCP_CONFORMANCE_CONTEXT holding JSON such as
 // {"name":"auth/wif-jwt-bearer","client_id":"…","valid_jwt":"…"}; valid_jwt
@@ -66,8 +65,17 @@
 //
 // # Broken variants
 //
-// -bug NAME breaks exactly one behaviour and keeps the rest conformant. Each
-// variant and the check it is meant to trip:
+// A [Variant] is a set of deviations from conformant behaviour: extra,
+// missing or repeated token request parameters, HTTP Basic credentials,
+// another grant type, retries, a fallback or follow-up grant, skipped
+// discovery, ignored expiry, other MCP request headers, printed lines, an
+// exit code, a hang. It arrives as JSON with -variant or in the
+// WIFDSL_CLIENT_VARIANT environment variable ([EnvVariant]), which is how
+// wifdsl prove runs the variant blocks of scenario files; its fields are
+// the attributes of those blocks.
+//
+// -bug NAME selects a named variant ([NamedVariant]) of the same
+// mechanism. Each and the check it is meant to trip:
 //
 //   - retry: on a token error, repeats the token request three more times,
 //     about 50 ms apart, before failing. Trips wif-no-retry.
@@ -173,5 +181,6 @@
 //     keep-alive connection, bounded by that count and a 20 second deadline,
 //     then fails.
 //
-// [Bugs] lists the names.
+// [Bugs] lists the names; the variant blocks of scenarios.hcl and the
+// examples that share a name with one describe the same client.
 package refclient

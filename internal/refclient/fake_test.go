@@ -2,6 +2,7 @@ package refclient
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -32,6 +33,7 @@ type tokenRecord struct {
 	Query       url.Values
 	Form        url.Values // urlencoded body (POST) or query (GET)
 	Repeated    []string
+	Basic       string // "id:secret" of an Authorization: Basic header
 }
 
 // mcpRecord is one request to the fake MCP endpoint.
@@ -54,6 +56,7 @@ type fake struct {
 	grantTypes     []string // advertised; nil means only the JWT-bearer grant
 	noASMetadata   bool     // RFC 8414 metadata answers 404
 	challengeScope string   // scope="…" in the 401 challenge
+	expiresIn      int      // expires_in of issued tokens; 0 means 3600
 
 	mu       sync.Mutex
 	paths    []string // "METHOD /path" of every request, in order
@@ -177,6 +180,9 @@ func (f *fake) token(w http.ResponseWriter, r *http.Request) {
 		Query:  r.URL.Query(),
 	}
 	rec.ContentType, _, _ = mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if id, secret, ok := r.BasicAuth(); ok {
+		rec.Basic = id + ":" + secret
+	}
 	switch {
 	case r.Method == http.MethodGet:
 		rec.Form = rec.Query
@@ -203,7 +209,7 @@ func (f *fake) token(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.issued = append(f.issued, tok)
 	f.mu.Unlock()
-	resp := map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": 3600}
+	resp := map[string]any{"access_token": tok, "token_type": "Bearer", "expires_in": cmp.Or(f.expiresIn, 3600)}
 	if f.challengeScope != "" {
 		resp["scope"] = f.challengeScope
 	}

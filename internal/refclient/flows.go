@@ -12,6 +12,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -61,11 +62,11 @@ func isFlowScenario(s string) bool {
 // MCP session with the access token.
 func (r *run) flow(ctx context.Context, scenario string, fc flowContext) int {
 	r.addSecret(fc.ClientSecret, fc.PrivateKeyPEM, fc.IDPIDToken)
-	if r.bug == bugLeak {
+	if r.v.PrintSecrets {
 		fmt.Fprintf(r.stdout, "wifclient: debug: context secrets: %s %s %s\n", fc.ClientSecret, fc.PrivateKeyPEM, fc.IDPIDToken)
 	}
 	c := &http.Client{Transport: r.newHTTPTransport(), CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	if r.bug == bugNoDiscovery {
+	if r.v.SkipDiscovery {
 		// Guesses that the authorization server is the MCP server's origin.
 		u, err := url.Parse(r.url)
 		if err != nil {
@@ -87,7 +88,7 @@ func (r *run) flow(ctx context.Context, scenario string, fc flowContext) int {
 		return r.flowFail(ctx, err)
 	}
 	resource := prm.Resource
-	if r.bug == bugNoResource {
+	if slices.Contains(r.v.OmitParams, "resource") {
 		resource = ""
 	}
 	var form url.Values
@@ -96,12 +97,12 @@ func (r *run) flow(ctx context.Context, scenario string, fc flowContext) int {
 	case scenarioClientCredentialsBasic:
 		form = url.Values{"grant_type": {"client_credentials"}}
 		basicID, basicSecret = fc.ClientID, fc.ClientSecret
-		switch r.bug {
-		case bugWrongSecret:
-			basicSecret += "-wrong"
-		case bugSecretPost:
+		if r.v.ClientSecret != "" {
+			basicSecret = r.v.ClientSecret
+		}
+		if r.v.ClientAuth == "post" {
 			form.Set("client_id", fc.ClientID)
-			form.Set("client_secret", fc.ClientSecret)
+			form.Set("client_secret", basicSecret)
 			basicID = ""
 		}
 	case scenarioClientCredentialsJWT:
@@ -112,12 +113,12 @@ func (r *run) flow(ctx context.Context, scenario string, fc flowContext) int {
 		}
 		r.addSecret(assertion)
 		form.Set("client_assertion", assertion)
-		if r.bug == bugAssertionType {
-			form.Set("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:saml2-bearer")
+		if t := r.v.ClientAssertionType; t != "" {
+			form.Set("client_assertion_type", t)
 		}
 	case scenarioEnterpriseManaged:
 		jag, err := r.exchange(ctx, c, fc, asm.Issuer, resource)
-		if err != nil && r.bug == bugGrantWithoutIDJAG {
+		if err != nil && r.v.IgnoreExchangeError {
 			// Presents the ID token itself as the grant.
 			jag, err = fc.IDPIDToken, nil
 		}
@@ -127,12 +128,12 @@ func (r *run) flow(ctx context.Context, scenario string, fc flowContext) int {
 		r.addSecret(jag)
 		form = url.Values{"grant_type": {GrantTypeJWTBearer}, "assertion": {jag}}
 		basicID, basicSecret = fc.ClientID, fc.ClientSecret
-		if r.bug == bugNoClientAuth {
+		if r.v.ClientAuth == "none" {
 			basicID = ""
 		}
 	}
-	if r.bug == bugWrongGrant {
-		form.Set("grant_type", "password")
+	if g := r.v.GrantType; g != "" {
+		form.Set("grant_type", g)
 	}
 	if resource != "" && scenario != scenarioEnterpriseManaged {
 		form.Set("resource", resource)
@@ -140,20 +141,20 @@ func (r *run) flow(ctx context.Context, scenario string, fc flowContext) int {
 	tok, err := r.tokenRequest(ctx, c, asm.TokenEndpoint, form, basicID, basicSecret)
 	if err != nil {
 		var oerr *OAuthError
-		if errors.As(err, &oerr) && r.bug == bugRetry {
-			for range 3 {
-				time.Sleep(50 * time.Millisecond)
+		if errors.As(err, &oerr) {
+			for range r.v.Retries {
+				time.Sleep(r.v.retryDelay())
 				_, _ = r.tokenRequest(ctx, c, asm.TokenEndpoint, form, basicID, basicSecret)
 			}
 		}
 		return r.flowFail(ctx, err)
 	}
 	r.addSecret(tok.AccessToken, tok.RefreshToken)
-	if r.bug == bugLeak {
+	if r.v.PrintSecrets {
 		fmt.Fprintf(r.stdout, "wifclient: debug: access_token=%s\n", tok.AccessToken)
 	}
 	bearer := tok.AccessToken
-	if r.bug == bugForgedToken {
+	if r.v.ForgedToken {
 		bearer = "forged-" + bearer
 	}
 	line, err := r.bearerSession(ctx, bearer)
@@ -161,7 +162,7 @@ func (r *run) flow(ctx context.Context, scenario string, fc flowContext) int {
 		return r.flowFail(ctx, err)
 	}
 	r.println(r.stdout, line)
-	if r.bug == bugHangSuccess {
+	if r.v.Hang == "after_success" {
 		blockForever()
 	}
 	return 0
@@ -172,9 +173,9 @@ func (r *run) flow(ctx context.Context, scenario string, fc flowContext) int {
 func (r *run) flowFail(ctx context.Context, err error) int {
 	var oerr *OAuthError
 	isOAuth := errors.As(err, &oerr)
-	if r.bug == bugVague {
-		fmt.Fprintln(r.stderr, "authorization failed")
-		return 1
+	if r.v.ErrorOutput != "" {
+		fmt.Fprintln(r.stderr, r.v.ErrorOutput)
+		return exitCode(r.v, 1)
 	}
 	if isOAuth {
 		head := "wifclient: token request rejected: " + r.clean(oerr.Code)
@@ -183,16 +184,13 @@ func (r *run) flowFail(ctx context.Context, err error) int {
 		}
 		r.println(r.stderr, head)
 		r.println(r.stderr, hintFor(oerr.Code, tokenParams{}))
-		if r.bug == bugHang {
+		if r.v.Hang == "after_error" {
 			blockForever()
 		}
 	} else {
 		r.println(r.stderr, "wifclient: "+r.clean(strings.TrimPrefix(err.Error(), "refclient: ")))
 	}
-	if r.bug == bugExitZero {
-		return 0
-	}
-	return 1
+	return exitCode(r.v, 1)
 }
 
 // tokenRequest posts form to endpoint, with HTTP Basic client
@@ -240,14 +238,9 @@ func (r *run) clientAssertion(fc flowContext, issuer string) (string, error) {
 		return "", fmt.Errorf("refclient: signer: %w", err)
 	}
 	iss, sub, aud := fc.ClientID, fc.ClientID, issuer
-	switch r.bug {
-	case bugAssertionAudience:
-		aud = "https://wrong.example"
-	case bugAssertionIssuer:
-		iss = "someone-else"
-	case bugAssertionSubject:
-		sub = "someone-else"
-	}
+	iss = cmpOr(r.v.ClientAssertionIssuer, iss)
+	sub = cmpOr(r.v.ClientAssertionSubject, sub)
+	aud = cmpOr(r.v.ClientAssertionAudience, aud)
 	now := time.Now()
 	claims := fmt.Sprintf(`{"iss":%q,"sub":%q,"aud":%q,"iat":%d,"exp":%d,"jti":%q}`,
 		iss, sub, aud, now.Unix(), now.Add(5*time.Minute).Unix(), uuid.NewString())
@@ -322,7 +315,7 @@ func parseExchangeResponse(resp *http.Response) (string, error) {
 // every request: lists the tools and calls test-tool or whoami.
 func (r *run) bearerSession(ctx context.Context, token string) (string, error) {
 	var rt http.RoundTripper = staticBearer{base: r.newHTTPTransport(), token: token}
-	if r.bug == bugTokenInQuery {
+	if r.v.TokenInQuery {
 		rt = tokenInQuery{base: rt}
 	}
 	client := mcp.NewClient(&mcp.Implementation{Name: "wifdsl-refclient", Version: "1.0.0"}, nil)
@@ -373,4 +366,12 @@ func decodeJSON(resp *http.Response, v any) error {
 		return fmt.Errorf("refclient: decoding the response (HTTP %d): %w", resp.StatusCode, err)
 	}
 	return nil
+}
+
+// exitCode is the variant's exit code, or def.
+func exitCode(v Variant, def int) int {
+	if v.ExitCode != nil {
+		return *v.ExitCode
+	}
+	return def
 }

@@ -92,17 +92,20 @@ type JWTBearerHandler struct {
 	cfg  JWTBearerConfig
 	http *http.Client
 
-	// variant breaks one behaviour on purpose; bugNone in the conformant client.
-	variant bug
-	// clientID is the context client_id, used only by the grant-fallback variant.
+	// variant breaks behaviour on purpose; the zero value in the
+	// conformant client.
+	variant Variant
+	// clientID is the context client_id, used only by the fallback_grant
+	// and then_grant deviations.
 	clientID string
 
 	flow sync.Mutex // serializes Authorize
 
-	mu     sync.Mutex
-	token  *oauth2.Token
-	err    error       // the first failure; sticky
-	params tokenParams // of the last token request, for error reports
+	mu       sync.Mutex
+	token    *oauth2.Token
+	err      error       // the first failure; sticky
+	params   tokenParams // of the last token request, for error reports
+	endpoint string      // the token endpoint of the last token request
 }
 
 var _ auth.OAuthHandler = (*JWTBearerHandler)(nil)
@@ -122,14 +125,55 @@ func NewJWTBearerHandler(cfg JWTBearerConfig) (*JWTBearerHandler, error) {
 
 // TokenSource returns a source of the access token obtained by Authorize, or
 // nil before a token was obtained (the transport then sends no Authorization
-// header).
-func (h *JWTBearerHandler) TokenSource(context.Context) (oauth2.TokenSource, error) {
+// header). Once the token's expires_in has passed, the source requests a
+// new one with the same assertion before it is used again.
+func (h *JWTBearerHandler) TokenSource(ctx context.Context) (oauth2.TokenSource, error) {
 	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.token == nil {
+	tok := h.token
+	h.mu.Unlock()
+	if tok == nil {
 		return nil, nil
 	}
+	if !expired(tok) || h.variant.IgnoreExpiry {
+		return oauth2.StaticTokenSource(tok), nil
+	}
+	if err := h.renew(ctx); err != nil {
+		return nil, err
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	return oauth2.StaticTokenSource(h.token), nil
+}
+
+// expired reports whether the token's expires_in has passed. Unlike
+// oauth2.Token.Valid it allows no early margin, so that a short-lived
+// token is used for as long as the server said.
+func expired(tok *oauth2.Token) bool {
+	return !tok.Expiry.IsZero() && !time.Now().Before(tok.Expiry)
+}
+
+// renew replaces an expired access token with a new one from the same
+// token endpoint, with the same parameters.
+func (h *JWTBearerHandler) renew(ctx context.Context) error {
+	h.flow.Lock()
+	defer h.flow.Unlock()
+	h.mu.Lock()
+	tok, endpoint, p, prevErr := h.token, h.endpoint, h.params, h.err
+	h.mu.Unlock()
+	if prevErr != nil {
+		return prevErr
+	}
+	if tok != nil && !expired(tok) {
+		return nil // renewed meanwhile
+	}
+	nt, err := h.requestToken(ctx, endpoint, h.tokenForm(p))
+	if err != nil {
+		return h.fail(err)
+	}
+	h.mu.Lock()
+	h.token = nt
+	h.mu.Unlock()
+	return nil
 }
 
 // Err returns the error of the failed authorization, or nil.
@@ -263,12 +307,12 @@ func (h *JWTBearerHandler) authorize(ctx context.Context, req *http.Request, res
 	}
 	issuer := prm.AuthorizationServers[0]
 
-	if h.variant == bugRegister {
+	if h.variant.Register {
 		h.register(ctx, issuer)
 	}
 
 	var tokenEndpoint string
-	if h.variant == bugNoDiscovery {
+	if h.variant.SkipDiscovery {
 		tokenEndpoint = strings.TrimSuffix(issuer, "/") + "/token"
 	} else {
 		asm, err := authServerMetadata(ctx, h.http, issuer)
@@ -284,7 +328,7 @@ func (h *JWTBearerHandler) authorize(ctx context.Context, req *http.Request, res
 	if err := checkSecureURL(tokenEndpoint); err != nil {
 		return nil, fmt.Errorf("refclient: token endpoint: %w", err)
 	}
-	if h.variant != bugTLSDowngrade {
+	if !h.variant.FollowDowngrade {
 		if err := checkNoDowngrade(tokenEndpoint, resourceURL, issuer); err != nil {
 			return nil, err
 		}
@@ -297,28 +341,41 @@ func (h *JWTBearerHandler) authorize(ctx context.Context, req *http.Request, res
 		}
 	}
 	p := tokenParams{assertion: assertion, resource: prm.Resource, scope: ch.scope}
-	if h.variant == bugIgnoreScope {
+	if h.variant.IgnoreChallengeScope {
 		p.scope = ""
+	}
+	if h.variant.Scope != "" {
+		p.scope = h.variant.Scope
 	}
 	if p.scope == "" && len(h.cfg.Scopes) > 0 {
 		p.scope = strings.Join(h.cfg.Scopes, " ")
 	}
 	h.mu.Lock()
 	h.params = p
+	h.endpoint = tokenEndpoint
 	h.mu.Unlock()
 
-	if h.variant == bugHammer {
+	if h.variant.Hostile == "hammer" {
 		return nil, h.hammer(ctx, tokenEndpoint, p)
 	}
 
 	tok, err := h.requestToken(ctx, tokenEndpoint, h.tokenForm(p))
 	if err == nil {
+		if g := h.variant.ThenGrant; g != "" {
+			form := h.otherGrant(g, p)
+			if g == "refresh_token" {
+				form.Set("refresh_token", cmpOr(tok.RefreshToken, tok.AccessToken))
+			}
+			if nt, terr := h.postForm(ctx, tokenEndpoint, form); terr == nil {
+				return nt, nil
+			}
+		}
 		return tok, nil
 	}
 	var oerr *OAuthError
 	// temporarily_unavailable (RFC 6749 §5.2) with a Retry-After the client
 	// can honour: one more attempt once the delay has passed, never more.
-	if errors.As(err, &oerr) && oerr.Code == "temporarily_unavailable" && oerr.RetryAfter > 0 && oerr.RetryAfter <= maxRetryAfter && h.variant != bugRetry {
+	if errors.As(err, &oerr) && oerr.Code == "temporarily_unavailable" && oerr.RetryAfter > 0 && oerr.RetryAfter <= maxRetryAfter && h.variant.Retries == 0 {
 		if sleepCtx(ctx, oerr.RetryAfter) == nil {
 			tok, err = h.requestToken(ctx, tokenEndpoint, h.tokenForm(p))
 			if err == nil {
@@ -327,28 +384,16 @@ func (h *JWTBearerHandler) authorize(ctx context.Context, req *http.Request, res
 		}
 	}
 	if errors.As(err, &oerr) {
-		switch h.variant {
-		case bugRetry:
-			for range 3 {
-				if sleepCtx(ctx, 50*time.Millisecond) != nil {
-					break
-				}
-				if tok, rerr := h.requestToken(ctx, tokenEndpoint, h.tokenForm(p)); rerr == nil {
-					return tok, nil
-				}
+		for range h.variant.Retries {
+			if sleepCtx(ctx, h.variant.retryDelay()) != nil {
+				break
 			}
-		case bugGrantFallback:
-			form := url.Values{"grant_type": {"client_credentials"}}
-			if h.clientID != "" {
-				form.Set("client_id", h.clientID)
+			if tok, rerr := h.requestToken(ctx, tokenEndpoint, h.tokenForm(p)); rerr == nil {
+				return tok, nil
 			}
-			if p.resource != "" {
-				form.Set("resource", p.resource)
-			}
-			if p.scope != "" {
-				form.Set("scope", p.scope)
-			}
-			if tok, ferr := h.postForm(ctx, tokenEndpoint, form); ferr == nil {
+		}
+		if g := h.variant.FallbackGrant; g != "" {
+			if tok, ferr := h.postForm(ctx, tokenEndpoint, h.otherGrant(g, p)); ferr == nil {
 				return tok, nil
 			}
 		}
@@ -358,6 +403,22 @@ func (h *JWTBearerHandler) authorize(ctx context.Context, req *http.Request, res
 
 // maxRetryAfter is the longest Retry-After the client waits for.
 const maxRetryAfter = 3 * time.Second
+
+// otherGrant is the form of a token request with another grant type: the
+// fallback_grant and then_grant deviations.
+func (h *JWTBearerHandler) otherGrant(grant string, p tokenParams) url.Values {
+	form := url.Values{"grant_type": {grant}}
+	if h.clientID != "" && grant != "refresh_token" {
+		form.Set("client_id", h.clientID)
+	}
+	if p.resource != "" {
+		form.Set("resource", p.resource)
+	}
+	if p.scope != "" {
+		form.Set("scope", p.scope)
+	}
+	return form
+}
 
 func sleepCtx(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)

@@ -49,12 +49,18 @@ type conformanceContext struct {
 func Main(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("wifclient", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	bugName := fs.String("bug", "", "break one behaviour on purpose; one of: "+bugList())
+	bugName := fs.String("bug", "", "break behaviour on purpose with a named variant; one of: "+bugList())
+	variantJSON := fs.String("variant", "", "break behaviour on purpose as the JSON `VARIANT` describes (the fields of a scenario file's variant block); also read from "+EnvVariant)
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: wifclient [-bug NAME] <mcp-server-url>\n\n"+
+		fmt.Fprintf(stderr, "usage: wifclient [-bug NAME | -variant JSON] <mcp-server-url>\n\n"+
 			"Connects to the MCP server with the RFC 7523 JWT-bearer grant, using valid_jwt of\n"+
 			"%s as the assertion; %s is offered when set.\n\n", envContext, envProtocolVersion)
 		fs.PrintDefaults()
+		fmt.Fprintf(stderr, "\nNamed variants (-bug):\n")
+		for _, n := range Bugs() {
+			d, _ := DescribeBug(n)
+			fmt.Fprintf(stderr, "  %-20s %s\n", n, d)
+		}
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -62,10 +68,25 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		}
 		return 2
 	}
-	b, ok := parseBug(*bugName)
-	if !ok {
-		fmt.Fprintf(stderr, "wifclient: unknown bug %q; valid names: %s\n", *bugName, bugList())
+	var v Variant
+	switch raw := cmpOr(*variantJSON, os.Getenv(EnvVariant)); {
+	case *bugName != "" && raw != "":
+		fmt.Fprintln(stderr, "wifclient: give -bug or a variant, not both")
 		return 2
+	case *bugName != "":
+		named, ok := NamedVariant(*bugName)
+		if !ok {
+			fmt.Fprintf(stderr, "wifclient: unknown bug %q; valid names: %s\n", *bugName, bugList())
+			return 2
+		}
+		v = named
+	case raw != "":
+		parsed, err := ParseVariant(raw)
+		if err != nil {
+			fmt.Fprintf(stderr, "wifclient: %v\n", err)
+			return 2
+		}
+		v = parsed
 	}
 	if fs.NArg() != 1 {
 		fmt.Fprintln(stderr, "wifclient: want exactly one argument, the MCP server URL")
@@ -88,11 +109,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "wifclient: %v\n", err)
 			return 1
 		}
-		r := &run{bug: b, url: serverURL, roots: roots, stdout: stdout, stderr: stderr}
+		r := &run{v: v, url: serverURL, roots: roots, stdout: stdout, stderr: stderr}
 		if pv := os.Getenv(envProtocolVersion); slices.Contains(mcp.SupportedProtocolVersions(), pv) {
 			r.protocolVersion = pv
 		}
-		if r.bug == bugHangStart {
+		if r.v.Hang == "start" {
 			blockForever()
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), overallTimeout)
@@ -110,7 +131,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	r := &run{
-		bug:    b,
+		v:      v,
 		url:    serverURL,
 		cc:     cc,
 		roots:  roots,
@@ -149,7 +170,7 @@ func loadContext(raw string) (conformanceContext, error) {
 
 // run is one invocation of the client.
 type run struct {
-	bug             bug
+	v               Variant
 	url             string
 	cc              conformanceContext
 	protocolVersion string
@@ -185,12 +206,16 @@ func (r *run) println(w io.Writer, s string) {
 }
 
 func (r *run) main() int {
-	switch r.bug {
-	case bugHangStart:
+	for _, line := range r.v.Print {
+		fmt.Fprintln(r.stdout, line)
+	}
+	if r.v.Hang == "start" {
 		blockForever()
-	case bugFlood:
+	}
+	switch r.v.Hostile {
+	case "flood":
 		flood(r.stdout)
-	case bugFork:
+	case "fork":
 		if err := startOrphan(r.stdout, r.stderr); err != nil {
 			r.println(r.stderr, "wifclient: fork: "+err.Error())
 		}
@@ -200,10 +225,10 @@ func (r *run) main() int {
 	defer cancel()
 
 	assertion, file := r.cc.ValidJWT, r.cc.JWTFile
-	if file != "" && (r.bug == bugSelfAssertion || r.bug == bugStaleJWTFile) {
+	if file != "" && (r.v.SelfSignedAssertion || r.v.StaleJWTFile) {
 		// These variants read the file once and keep that copy.
 		read := readJWTFile
-		if r.bug == bugStaleJWTFile {
+		if r.v.StaleJWTFile {
 			read = func(path string) (string, error) { return staleJWTFile(ctx, path) }
 		}
 		a, err := read(file)
@@ -213,7 +238,7 @@ func (r *run) main() int {
 		assertion, file = a, ""
 		r.addSecret(a)
 	}
-	if r.bug == bugSelfAssertion {
+	if r.v.SelfSignedAssertion {
 		a, err := selfSignedAssertion(assertion)
 		if err != nil {
 			return r.fail(ctx, err, nil)
@@ -229,7 +254,7 @@ func (r *run) main() int {
 	if err != nil {
 		return r.fail(ctx, err, nil)
 	}
-	h.variant = r.bug
+	h.variant = r.v
 	h.clientID = r.cc.ClientID
 
 	line, err := r.session(ctx, h)
@@ -239,7 +264,7 @@ func (r *run) main() int {
 		assertion = h.lastParams().assertion // what was read from the file
 		r.addSecret(assertion)
 	}
-	if r.bug == bugLeak && assertion != "" {
+	if r.v.PrintSecrets && assertion != "" {
 		fmt.Fprintf(r.stdout, "wifclient: debug: assertion=%s\n", assertion)
 		if tok != "" {
 			fmt.Fprintf(r.stdout, "wifclient: debug: access_token=%s\n", tok)
@@ -249,10 +274,26 @@ func (r *run) main() int {
 		return r.fail(ctx, err, h)
 	}
 	r.println(r.stdout, line)
-	if r.bug == bugHangSuccess {
+	if r.v.Hang == "after_success" {
 		blockForever()
 	}
-	return 0
+	return r.exit(0)
+}
+
+// exit is the status a run that ends by itself returns: code, or the
+// variant's exit code.
+func (r *run) exit(code int) int {
+	if r.v.ExitCode != nil {
+		return *r.v.ExitCode
+	}
+	return code
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 // newHTTPTransport returns a fresh transport, so runs share no connections,
@@ -281,13 +322,14 @@ func issuedToken(h *JWTBearerHandler) string {
 // success line.
 func (r *run) session(ctx context.Context, h *JWTBearerHandler) (string, error) {
 	var rt http.RoundTripper = r.newHTTPTransport()
-	switch r.bug {
-	case bugTokenInQuery:
+	if r.v.TokenInQuery {
 		rt = tokenInQuery{base: rt}
-	case bugNoBearer:
-		rt = nonBearerScheme{base: rt}
-	case bugNoProtocolVersion:
-		rt = noProtocolVersion{base: rt}
+	}
+	if r.v.AuthScheme != "" {
+		rt = nonBearerScheme{base: rt, scheme: r.v.AuthScheme}
+	}
+	if len(r.v.OmitHeaders) > 0 {
+		rt = omitHeaders{base: rt, names: r.v.OmitHeaders}
 	}
 	client := mcp.NewClient(&mcp.Implementation{Name: "wifdsl-refclient", Version: "1.0.0"},
 		&mcp.ClientOptions{Capabilities: &mcp.ClientCapabilities{}})
@@ -320,6 +362,11 @@ func (r *run) session(ctx context.Context, h *JWTBearerHandler) (string, error) 
 			break
 		}
 		cursor = res.NextCursor
+	}
+	if d := r.v.pause(); d > 0 {
+		if err := sleepCtx(ctx, d); err != nil {
+			return "", fmt.Errorf("refclient: pausing: %w", err)
+		}
 	}
 	whoami := "not offered"
 	if slices.ContainsFunc(tools, func(t *mcp.Tool) bool { return t.Name == "whoami" }) {
@@ -371,25 +418,22 @@ func sanitize(s string) string {
 // variants that change how a failure ends.
 func (r *run) fail(ctx context.Context, err error, h *JWTBearerHandler) int {
 	oerr := findOAuthError(err, h)
-	if r.bug == bugVague {
-		fmt.Fprintln(r.stderr, "authorization failed")
-		return 1
-	}
-	for _, line := range r.explain(ctx, err, oerr, h) {
-		r.println(r.stderr, line)
+	if r.v.ErrorOutput != "" {
+		r.println(r.stderr, r.v.ErrorOutput)
+	} else {
+		for _, line := range r.explain(ctx, err, oerr, h) {
+			r.println(r.stderr, line)
+		}
 	}
 	if oerr != nil {
-		switch r.bug {
-		case bugHang:
+		if r.v.Hang == "after_error" {
 			blockForever()
-		case bugCrash:
+		}
+		if r.v.Hostile == "crash" {
 			killSelf()
 		}
 	}
-	if r.bug == bugExitZero {
-		return 0
-	}
-	return 1
+	return r.exit(1)
 }
 
 // findOAuthError returns the token endpoint's error response behind err, or
@@ -411,8 +455,8 @@ func findOAuthError(err error, h *JWTBearerHandler) *OAuthError {
 func (r *run) explain(ctx context.Context, err error, oerr *OAuthError, h *JWTBearerHandler) []string {
 	if oerr != nil {
 		code, desc := oerr.Code, oerr.Description
-		if r.bug == bugScopeAsGrant {
-			code, desc = "invalid_grant", "the workload JWT was rejected"
+		if r.v.ReportErrorAs != "" {
+			code, desc = r.v.ReportErrorAs, ""
 		}
 		head := "wifclient: token request rejected by the authorization server: " + r.clean(code)
 		if desc != "" {

@@ -466,7 +466,7 @@ func TestVariants(t *testing.T) {
 			}
 		}},
 		{"scope-as-grant", func(f *fake) { f.tokenError = "invalid_scope" }, 1, func(t *testing.T, f *fake, _ string, res result) {
-			if !strings.Contains(res.stderr, "invalid_grant: the workload JWT was rejected") || strings.Contains(res.stderr, "invalid_scope") {
+			if !strings.Contains(res.stderr, "rejected by the authorization server: invalid_grant\n") || strings.Contains(res.stderr, "invalid_scope") {
 				t.Errorf("stderr = %q", res.stderr)
 			}
 		}},

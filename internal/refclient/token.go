@@ -28,23 +28,28 @@ const (
 // assertion and resource (RFC 7523 §2.1, RFC 8707 §2), plus scope
 // (RFC 6749 §3.3) when one is wanted. Variants alter it here.
 func (h *JWTBearerHandler) tokenForm(p tokenParams) url.Values {
+	v := h.variant
 	form := url.Values{}
-	if h.variant == bugClientCredentials {
-		form.Set("grant_type", "client_credentials")
-		form.Set("client_assertion_type", clientAssertionTypeJWTBearer)
-		form.Set("client_assertion", p.assertion)
-	} else {
-		form.Set("grant_type", GrantTypeJWTBearer)
-		form.Set("assertion", p.assertion)
-	}
-	if h.variant == bugRepeatedParams {
-		form.Add("grant_type", GrantTypeJWTBearer)
-	}
-	if p.resource != "" && h.variant != bugNoResource {
+	form.Set("grant_type", cmpOr(v.GrantType, GrantTypeJWTBearer))
+	form.Set(cmpOr(v.AssertionParam, "assertion"), p.assertion)
+	if p.resource != "" {
 		form.Set("resource", p.resource)
 	}
 	if p.scope != "" {
 		form.Set("scope", p.scope)
+	}
+	for k, val := range v.ExtraParams {
+		form.Set(k, val)
+	}
+	for _, k := range v.OmitParams {
+		form.Del(k)
+	}
+	for _, k := range v.RepeatParams {
+		if vals := form[k]; len(vals) > 0 {
+			form.Add(k, vals[0])
+		} else {
+			form[k] = []string{"", ""}
+		}
 	}
 	return form
 }
@@ -53,8 +58,8 @@ func (h *JWTBearerHandler) tokenForm(p tokenParams) url.Values {
 // application/x-www-form-urlencoded body (RFC 6749 §3.2, §4.1.3), or what a
 // variant sends instead.
 func (h *JWTBearerHandler) requestToken(ctx context.Context, endpoint string, form url.Values) (*oauth2.Token, error) {
-	switch h.variant {
-	case bugJSONBody:
+	switch {
+	case h.variant.TokenBody == "json":
 		obj := make(map[string]string, len(form))
 		for k := range form {
 			obj[k] = form.Get(k)
@@ -69,7 +74,7 @@ func (h *JWTBearerHandler) requestToken(ctx context.Context, endpoint string, fo
 		}
 		req.Header.Set("Content-Type", "application/json")
 		return h.send(req, endpoint)
-	case bugGetRequest:
+	case strings.EqualFold(h.variant.TokenMethod, http.MethodGet):
 		u, err := url.Parse(endpoint)
 		if err != nil {
 			return nil, fmt.Errorf("refclient: parsing token endpoint: %w", err)
@@ -104,6 +109,9 @@ func (h *JWTBearerHandler) postForm(ctx context.Context, endpoint string, form u
 // assertion reaches no other URL, and parses the answer.
 func (h *JWTBearerHandler) send(req *http.Request, endpoint string) (*oauth2.Token, error) {
 	req.Header.Set("Accept", "application/json")
+	if id, secret, ok := strings.Cut(h.variant.BasicAuth, ":"); ok || id != "" {
+		req.SetBasicAuth(id, secret)
+	}
 	c := *h.http
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	resp, err := c.Do(req)

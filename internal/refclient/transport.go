@@ -24,10 +24,13 @@ func (t tokenInQuery) RoundTrip(req *http.Request) (*http.Response, error) {
 	return t.base.RoundTrip(r)
 }
 
-// nonBearerScheme is the http.RoundTripper of the no-bearer variant: it
-// sends the access token as "Authorization: Token <token>" instead of the
-// Bearer scheme of RFC 6750 §2.1.
-type nonBearerScheme struct{ base http.RoundTripper }
+// nonBearerScheme is the http.RoundTripper of the auth_scheme deviation:
+// it sends the access token as "Authorization: <scheme> <token>" instead of
+// the Bearer scheme of RFC 6750 §2.1.
+type nonBearerScheme struct {
+	base   http.RoundTripper
+	scheme string
+}
 
 // RoundTrip implements http.RoundTripper.
 func (t nonBearerScheme) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -36,7 +39,7 @@ func (t nonBearerScheme) RoundTrip(req *http.Request) (*http.Response, error) {
 		return t.base.RoundTrip(req)
 	}
 	r := req.Clone(req.Context())
-	r.Header.Set("Authorization", "Token "+tok)
+	r.Header.Set("Authorization", t.scheme+" "+tok)
 	return t.base.RoundTrip(r)
 }
 
@@ -49,16 +52,18 @@ func bearerToken(req *http.Request) (string, bool) {
 	return tok, true
 }
 
-// noProtocolVersion is the http.RoundTripper of the no-protocol-version
-// variant: it removes the MCP-Protocol-Version header the SDK sets.
-type noProtocolVersion struct{ base http.RoundTripper }
+// omitHeaders is the http.RoundTripper of the omit_headers deviation: it
+// removes the named headers (such as MCP-Protocol-Version) the SDK sets.
+type omitHeaders struct {
+	base  http.RoundTripper
+	names []string
+}
 
 // RoundTrip implements http.RoundTripper.
-func (t noProtocolVersion) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Header.Get("MCP-Protocol-Version") == "" {
-		return t.base.RoundTrip(req)
-	}
+func (t omitHeaders) RoundTrip(req *http.Request) (*http.Response, error) {
 	r := req.Clone(req.Context())
-	r.Header.Del("MCP-Protocol-Version")
+	for _, n := range t.names {
+		r.Header.Del(n)
+	}
 	return t.base.RoundTrip(r)
 }

@@ -1,0 +1,6 @@
+scenario "s" {
+  check "one-request" {
+    condition     = token_request_count
+    error_message = token_requests[0].response
+  }
+}
