@@ -692,3 +692,13 @@ variant "no-bearer" {
   description = "sends the access token with the scheme Token instead of Bearer"
   auth_scheme = "Token"
 }
+
+variant "tls-downgrade" {
+  description      = "sends the assertion to an http:// token endpoint advertised over HTTPS"
+  follow_downgrade = true
+}
+
+variant "stale-jwt-file" {
+  description    = "reads the JWT file once at start, waits until it was rewritten twice, then sends that first copy"
+  stale_jwt_file = true
+}

@@ -46,6 +46,16 @@ type VariantAttrs struct {
 	ReportErrorAs        *hcl.Attribute `hcl:"report_error_as,optional"`
 	ExitCode             *hcl.Attribute `hcl:"exit_code,optional"`
 	Hang                 *hcl.Attribute `hcl:"hang,optional"`
+	FollowDowngrade      *hcl.Attribute `hcl:"follow_downgrade,optional"`
+	StaleJWTFile         *hcl.Attribute `hcl:"stale_jwt_file,optional"`
+	ClientAuth           *hcl.Attribute `hcl:"client_auth,optional"`
+	ClientSecret         *hcl.Attribute `hcl:"client_secret,optional"`
+	ClientAssertionType  *hcl.Attribute `hcl:"client_assertion_type,optional"`
+	ClientAssertionIss   *hcl.Attribute `hcl:"client_assertion_issuer,optional"`
+	ClientAssertionSub   *hcl.Attribute `hcl:"client_assertion_subject,optional"`
+	ClientAssertionAud   *hcl.Attribute `hcl:"client_assertion_audience,optional"`
+	ForgedToken          *hcl.Attribute `hcl:"forged_token,optional"`
+	IgnoreExchangeError  *hcl.Attribute `hcl:"ignore_exchange_error,optional"`
 }
 
 // variantTypes is the type of each variant attribute; the rest are strings.
@@ -64,6 +74,10 @@ var variantTypes = map[string]cty.Type{
 	"print_secrets":          cty.Bool,
 	"retries":                cty.Number,
 	"exit_code":              cty.Number,
+	"follow_downgrade":       cty.Bool,
+	"stale_jwt_file":         cty.Bool,
+	"forged_token":           cty.Bool,
+	"ignore_exchange_error":  cty.Bool,
 }
 
 // variantChoices are the accepted values of the enumerated attributes.
