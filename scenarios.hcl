@@ -106,6 +106,12 @@ requirement "no-fallback" {
   tags  = ["R11"]
 }
 
+requirement "reauthentication" {
+  level = SHOULD
+  text  = "When its access token expires, the client gets a new one with a fresh JWT-bearer exchange of its current workload JWT, not with a refresh grant."
+  ref   = "https://github.com/modelcontextprotocol/modelcontextprotocol/pull/1933"
+}
+
 requirement "retry-after" {
   level = SHOULD
   text  = "After temporarily_unavailable with Retry-After, the client tries at most once more, and not before the delay has passed."
@@ -591,6 +597,59 @@ scenario "auth/wif-jwt-bearer" {
   }
 }
 
+
+scenario "auth/wif-jwt-bearer" {
+  # The MCP server refuses the access token as expired at the first
+  # tools/list. A workload has no refresh token to fall back on by design:
+  # it gets a new access token the way it got the first, with a fresh
+  # JWT-bearer exchange of the JWT its platform keeps rotating in the file.
+  # Refresh tokens are offered, to tempt a client into the refresh grant;
+  # jti reuse is allowed, so that a client re-reading the file within one
+  # rotation is not refused for it.
+  case "token-expired" {
+    description = "The access token is refused as expired (401 invalid_token) at the first tools/list: the client must get a new one with a fresh JWT-bearer exchange, re-reading its JWT file rather than using a refresh grant, and carry on."
+    jwt_file {
+      assertion     = "workload"
+      rewrite_every = "250ms"
+    }
+    context = {
+      valid_jwt = null
+    }
+    auth_server {
+      grant_types_supported = [grant.jwt_bearer, grant.refresh_token]
+      refresh_tokens        = true
+      jti_replay            = false
+    }
+    mcp_server {
+      rule "token-expired" {
+        endpoint          = "mcp"
+        when              = try(mcp.method == "tools/list", false) && token != null && length([for p in previous : p if p.rule == "token-expired"]) == 0
+        status            = 401
+        error             = "invalid_token"
+        error_description = "the access token expired"
+        headers           = { "WWW-Authenticate" = "Bearer error=\"invalid_token\", error_description=\"the access token expired\", resource_metadata=\"${server.mcp.metadata_url}\"" }
+      }
+    }
+    checks = [checkset.jwt_file]
+
+    check "wif-reauthenticates" {
+      name     = "New access token by a JWT-bearer exchange"
+      verifies = requirement.reauthentication
+      condition = length([
+        for r in token_requests : r if lookup(r.form, "grant_type", "") == grant.jwt_bearer && r.response.access_token_issued
+      ]) >= 2 && anytrue([for m in mcp_requests : m.method == "tools/list" && m.issued_token && m.status == 200])
+      error_message = "after the MCP server refused the expired token the client ${length([for r in token_requests : r if lookup(r.form, "grant_type", "") == grant.jwt_bearer]) < 2 ? "made no new JWT-bearer token request" : "did not list the tools with a new token"}"
+    }
+
+    check "wif-no-refresh-grant" {
+      name          = "No refresh grant"
+      verifies      = requirement.reauthentication
+      condition     = !anytrue([for r in token_requests : lookup(r.form, "grant_type", "") == grant.refresh_token])
+      error_message = "the client used grant_type=refresh_token instead of a new JWT-bearer exchange"
+    }
+  }
+}
+
 # ---------------------------------------------------------------------------
 # Client variants
 # ---------------------------------------------------------------------------
@@ -701,4 +760,14 @@ variant "tls-downgrade" {
 variant "stale-jwt-file" {
   description    = "reads the JWT file once at start, waits until it was rewritten twice, then sends that first copy"
   stale_jwt_file = true
+}
+
+variant "no-renewal" {
+  description = "gives up when the MCP server calls its access token invalid instead of getting a new one"
+  no_renewal  = true
+}
+
+variant "refresh-grant" {
+  description = "after each successful token request, also tries the refresh grant"
+  then_grant  = grant.refresh_token
 }

@@ -64,6 +64,8 @@ type AuthServerAttrs struct {
 	TokenTTL            *hcl.Attribute `hcl:"token_ttl,optional"`
 	VerifyAssertion     *hcl.Attribute `hcl:"verify_assertion,optional"`
 	SeenJTIs            *hcl.Attribute `hcl:"seen_jtis,optional"` // late: over the assertions
+	JTIReplay           *hcl.Attribute `hcl:"jti_replay,optional"`
+	RefreshTokens       *hcl.Attribute `hcl:"refresh_tokens,optional"`
 	PlainTokenEndpoint  *hcl.Attribute `hcl:"plain_token_endpoint,optional"`
 }
 
@@ -80,6 +82,7 @@ type MCPServerAttrs struct {
 	Path            *hcl.Attribute `hcl:"path,optional"`
 	ScopesSupported *hcl.Attribute `hcl:"scopes_supported,optional"`
 	ChallengeScope  *hcl.Attribute `hcl:"challenge_scope,optional"`
+	EnforceExpiry   *hcl.Attribute `hcl:"enforce_expiry,optional"`
 }
 
 // KeyAttrs are the attributes of a key block.
@@ -102,6 +105,7 @@ type ServerAttrs struct {
 	TokenTTL                 *hcl.Attribute `hcl:"token_ttl,optional"`
 	VerifyAssertion          *hcl.Attribute `hcl:"verify_assertion,optional"`
 	SeenJTIs                 *hcl.Attribute `hcl:"seen_jtis,optional"` // late: over the assertions
+	JTIReplay                *hcl.Attribute `hcl:"jti_replay,optional"`
 	TokenEndpointAuthMethods *hcl.Attribute `hcl:"token_endpoint_auth_methods,optional"`
 	Clients                  *hcl.Attribute `hcl:"clients,optional"`
 	RefreshTokens            *hcl.Attribute `hcl:"refresh_tokens,optional"`

@@ -18,7 +18,7 @@ var serverKinds = []string{string(engine.AuthorizationServer), string(engine.MCP
 // besides kind itself.
 var kindAttributes = func() map[engine.ServerKind][]string {
 	auth := []string{"issuer_path", "metadata_at", "metadata", "grant_types_supported", "registration",
-		"scopes_supported", "leeway", "token_ttl", "verify_assertion", "seen_jtis",
+		"scopes_supported", "leeway", "token_ttl", "verify_assertion", "seen_jtis", "jti_replay",
 		"token_endpoint_auth_methods", "clients", "refresh_tokens", "trusted_keys", "plain_token_endpoint"}
 	return map[engine.ServerKind][]string{
 		engine.AuthorizationServer: auth,
@@ -181,6 +181,9 @@ func (cfg *Config) authSpec(a *ServerAttrs, kind engine.ServerKind, diags hcl.Di
 		}
 	}
 	readAttr(&diags, a.RefreshTokens, cfg.ctx, evalBool, &st.IssueRefreshTokens)
+	replay := true
+	readAttr(&diags, a.JTIReplay, cfg.ctx, evalBool, &replay)
+	st.AllowJTIReuse = !replay
 	readAttr(&diags, a.PlainTokenEndpoint, cfg.ctx, evalBool, &st.PlainTokenEndpoint)
 	readAttr(&diags, a.TrustedKeys, cfg.ctx, evalStringList, &st.TrustedKeys)
 	readAttr(&diags, a.SigningKey, cfg.ctx, evalString, &st.SigningKey)

@@ -46,6 +46,7 @@ type VariantAttrs struct {
 	ReportErrorAs        *hcl.Attribute `hcl:"report_error_as,optional"`
 	ExitCode             *hcl.Attribute `hcl:"exit_code,optional"`
 	Hang                 *hcl.Attribute `hcl:"hang,optional"`
+	NoRenewal            *hcl.Attribute `hcl:"no_renewal,optional"`
 	FollowDowngrade      *hcl.Attribute `hcl:"follow_downgrade,optional"`
 	StaleJWTFile         *hcl.Attribute `hcl:"stale_jwt_file,optional"`
 	ClientAuth           *hcl.Attribute `hcl:"client_auth,optional"`
@@ -75,6 +76,7 @@ var variantTypes = map[string]cty.Type{
 	"retries":                cty.Number,
 	"exit_code":              cty.Number,
 	"follow_downgrade":       cty.Bool,
+	"no_renewal":             cty.Bool,
 	"stale_jwt_file":         cty.Bool,
 	"forged_token":           cty.Bool,
 	"ignore_exchange_error":  cty.Bool,

@@ -232,6 +232,8 @@ type AuthServerSpec struct {
 	// with; IDJAGClaims are set on every ID-JAG it issues.
 	SigningKey  string
 	IDJAGClaims map[string]any
+	// AllowJTIReuse accepts assertions whose jti was already used.
+	AllowJTIReuse bool
 	// PlainTokenEndpoint advertises the token endpoint on a second,
 	// plain-HTTP listener: in TLS mode, a downgrade.
 	PlainTokenEndpoint bool

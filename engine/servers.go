@@ -39,6 +39,7 @@ func authConfig(s *Server) authserver.Config {
 		TokenEndpointAuthMethods: a.TokenEndpointAuthMethods,
 		IssueRefreshTokens:       a.IssueRefreshTokens,
 		PlainTokenEndpoint:       a.PlainTokenEndpoint,
+		AllowJTIReuse:            a.AllowJTIReuse,
 	}
 	if s.Kind == IdentityProvider && len(cfg.GrantTypesSupported) == 0 {
 		cfg.GrantTypesSupported = []string{record.GrantTokenExchange}
@@ -260,6 +261,9 @@ func Describe(c *Case) []ServerDescription {
 			d.Settings["metadata_at"] = join(authserver.MetadataPaths(s.Auth.IssuerPath, s.Auth.MetadataAt))
 			if len(s.Auth.TokenEndpointAuthMethods) > 0 {
 				d.Settings["token_endpoint_auth_methods"] = join(s.Auth.TokenEndpointAuthMethods)
+			}
+			if s.Auth.AllowJTIReuse {
+				d.Settings["jti_replay"] = "false: a reused assertion is accepted"
 			}
 			if s.Auth.IssueRefreshTokens {
 				d.Settings["refresh_tokens"] = "issued and rotated"

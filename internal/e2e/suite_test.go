@@ -35,7 +35,7 @@ const unavailable = "temporarily-unavailable"
 // failingCases are the cases in which the authorization server refuses.
 var failingCases = append(slices.Clone(rejectionCases), unavailable)
 
-var allCases = append(append([]string{"happy-path"}, failingCases...), "tls-downgrade", "jwt-file")
+var allCases = append(append([]string{"happy-path"}, failingCases...), "tls-downgrade", "jwt-file", "token-expired")
 
 // tripped maps case → the ids of the checks that did not succeed.
 type tripped map[string][]string
@@ -64,7 +64,11 @@ var noToken = []string{"wif-bearer-header", "wif-mcp-access", "wif-client-exit-s
 // notFromFile is what follows in jwt-file when the token request carries
 // no assertion parameter the harness wrote (a malformed request, or the
 // RFC 7523 §2.2 mix-up).
-var notFromFile = onCases([]string{"jwt-file"}, "wif-jwt-file-assertion")
+var notFromFile = onCases([]string{"jwt-file", "token-expired"}, "wif-jwt-file-assertion")
+
+// noRenewal is what follows in token-expired when the client gets no
+// token at all, or cannot use it.
+var noRenewal = onCases([]string{"token-expired"}, "wif-reauthenticates")
 
 // scopeMisreported is what follows in rejected-scope when the authorization
 // server answers the client's malformed request before the scope rule.
@@ -85,21 +89,26 @@ var suiteMatrix = map[string]tripped{
 	"no-resource":    onCases([]string{"happy-path"}, "wif-resource-indicator"),
 	"token-in-query": onCases([]string{"happy-path"}, "wif-token-not-in-query"),
 	"leak":           onCases(allCases, "wif-no-secret-leak"),
-	"self-assertion": onCases([]string{"happy-path"}, append([]string{"wif-assertion-verbatim"}, noToken...)...).plus(scopeMisreported).plus(notFromFile),
+	"self-assertion": onCases([]string{"happy-path"}, append([]string{"wif-assertion-verbatim"}, noToken...)...).plus(scopeMisreported).plus(notFromFile).plus(noRenewal),
 	"json-body": onCases([]string{"happy-path"}, append([]string{"wif-token-request-form", "wif-grant-type",
-		"wif-assertion-verbatim", "wif-resource-indicator"}, noToken...)...).plus(scopeMisreported).plus(notFromFile),
+		"wif-assertion-verbatim", "wif-resource-indicator"}, noToken...)...).plus(scopeMisreported).plus(notFromFile).plus(noRenewal),
 	"get-request": onCases([]string{"happy-path"}, append([]string{"wif-token-request-post", "wif-token-request-form",
-		"wif-grant-type", "wif-assertion-verbatim", "wif-resource-indicator"}, noToken...)...).plus(scopeMisreported).plus(notFromFile),
-	"client-credentials": onCases([]string{"happy-path"}, append([]string{"wif-grant-type", "wif-assertion-verbatim"}, noToken...)...).plus(scopeMisreported).plus(notFromFile),
-	"repeated-params":    onCases([]string{"happy-path"}, append([]string{"wif-no-repeated-params"}, noToken...)...).plus(scopeMisreported),
+		"wif-grant-type", "wif-assertion-verbatim", "wif-resource-indicator"}, noToken...)...).plus(scopeMisreported).plus(notFromFile).plus(noRenewal),
+	"client-credentials": onCases([]string{"happy-path"}, append([]string{"wif-grant-type", "wif-assertion-verbatim"}, noToken...)...).plus(scopeMisreported).plus(notFromFile).plus(noRenewal),
+	"repeated-params":    onCases([]string{"happy-path"}, append([]string{"wif-no-repeated-params"}, noToken...)...).plus(scopeMisreported).plus(noRenewal),
 	// In tls-downgrade the downgrade is offered in the authorization server
 	// metadata, which this variant never reads: the check cannot judge it.
 	"no-discovery":   onCases([]string{"happy-path"}, "wif-discovery").plus(onCases([]string{"tls-downgrade"}, "wif-assertion-over-tls")),
 	"register":       onCases([]string{"happy-path"}, "wif-no-registration"),
-	"no-bearer":      onCases([]string{"happy-path"}, noToken...),
+	"no-bearer":      onCases([]string{"happy-path"}, noToken...).plus(noRenewal),
 	"hang-success":   onCases([]string{"happy-path"}, "wif-client-exit-success"),
 	"tls-downgrade":  onCases([]string{"tls-downgrade"}, "wif-assertion-over-tls"),
-	"stale-jwt-file": onCases([]string{"jwt-file"}, "wif-jwt-file-fresh"),
+	"stale-jwt-file": onCases([]string{"jwt-file", "token-expired"}, "wif-jwt-file-fresh"),
+	"no-renewal":     noRenewal,
+	// The refresh grant after the first token is a token request of
+	// another grant type; in token-expired it is what the check refuses.
+	"refresh-grant": onCases([]string{"happy-path"}, "wif-grant-type", "wif-assertion-verbatim").plus(onCases([]string{"jwt-file", "token-expired"}, "wif-jwt-file-assertion")).
+		plus(onCases([]string{"token-expired"}, "wif-no-refresh-grant")),
 }
 
 func builtinPlan(t testing.TB) *engine.Plan {

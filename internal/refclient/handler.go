@@ -100,6 +100,9 @@ type JWTBearerHandler struct {
 	clientID string
 
 	flow sync.Mutex // serializes Authorize
+	// renewed is set once a token the resource called invalid was
+	// replaced; a second such refusal is final.
+	renewed bool
 
 	mu       sync.Mutex
 	token    *oauth2.Token
@@ -206,7 +209,14 @@ func (h *JWTBearerHandler) Authorize(ctx context.Context, req *http.Request, res
 		return prevErr
 	}
 	if prevTok != nil && prevTok.Valid() {
-		return h.fail(fmt.Errorf("%w: HTTP %d%s", ErrTokenRefused, statusOf(resp), challengeErrorSuffix(resp)))
+		// A token the resource calls invalid (RFC 6750 §3.1), such as one
+		// that expired early or was revoked, is replaced once with a
+		// fresh exchange; any other refusal is final.
+		c, _ := parseChallenge(resp)
+		if c.errorCode != "invalid_token" || h.renewed || h.variant.NoRenewal {
+			return h.fail(fmt.Errorf("%w: HTTP %d%s", ErrTokenRefused, statusOf(resp), challengeErrorSuffix(resp)))
+		}
+		h.renewed = true
 	}
 
 	tok, err := h.authorize(ctx, req, resp)

@@ -114,6 +114,10 @@ type Variant struct {
 	// (after the success line).
 	Hang string `json:"hang,omitempty"`
 
+	// NoRenewal treats a token the MCP server calls invalid as final
+	// instead of replacing it once with a fresh exchange.
+	NoRenewal bool `json:"no_renewal,omitempty"`
+
 	// TLS and the JWT file.
 
 	// FollowDowngrade sends the assertion to an http:// token endpoint even

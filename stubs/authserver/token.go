@@ -352,8 +352,9 @@ func (s *Server) checkAssertion(tr *TokenRequest) (claims map[string]any, jti st
 		}
 	}
 
-	// RFC 7523 §3 item 7: reject a jti that was already used.
-	if raw, has := claims["jti"]; has && raw != nil {
+	// RFC 7523 §3 item 7: reject a jti that was already used (a MAY: a
+	// server can be told to accept a reused assertion).
+	if raw, has := claims["jti"]; has && raw != nil && !s.cfg.AllowJTIReuse {
 		id, isString := raw.(string)
 		if !isString {
 			resp, rep = tokenError(http.StatusBadRequest, "invalid_grant", jwt.ReasonMalformed,

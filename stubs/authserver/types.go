@@ -42,6 +42,9 @@ type Config struct {
 	// SeenJTIs are jti values the server treats as already used (RFC 7523
 	// §3 item 7), so a fresh assertion carrying one is a replay.
 	SeenJTIs []string
+	// AllowJTIReuse accepts an assertion whose jti was already used: RFC
+	// 7523 §3 item 7 makes replay protection a MAY.
+	AllowJTIReuse bool
 	// Rules are applied in order after the built-in checks pass; the first
 	// rule that matches rejects the request with its error.
 	Rules []Rule
