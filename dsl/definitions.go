@@ -124,6 +124,7 @@ type ServerAttrs struct {
 	ResourceMetadataAt          *hcl.Attribute `hcl:"resource_metadata_at,optional"`
 	ResourceMetadata            *hcl.Attribute `hcl:"resource_metadata,optional"` // late: over the servers started before
 	ResourceMetadataInChallenge *hcl.Attribute `hcl:"resource_metadata_in_challenge,optional"`
+	SameOriginAs                *hcl.Attribute `hcl:"same_origin_as,optional"`
 }
 
 // ResponseRuleAttrs are the attributes of a rule block.

@@ -25,7 +25,7 @@ var kindAttributes = func() map[engine.ServerKind][]string {
 		engine.IdentityProvider:    append(slices.Clone(auth), "signing_key", "id_jag_claims"),
 		engine.MCPServer: {"path", "scopes_supported", "challenge_scope", "authorization_servers", "enforce_expiry",
 			"required_scopes", "method_scopes", "open_methods", "resource_metadata_at", "resource_metadata",
-			"resource_metadata_in_challenge"},
+			"resource_metadata_in_challenge", "same_origin_as"},
 	}
 }()
 
@@ -287,6 +287,7 @@ func (cfg *Config) mcpSpec(a *ServerAttrs, diags hcl.Diagnostics) (*engine.MCPSe
 			st.PRMAt = []string{}
 		}
 	}
+	readAttr(&diags, a.SameOriginAs, cfg.ctx, evalString, &st.SameOriginAs)
 	inChallenge := true
 	readAttr(&diags, a.ResourceMetadataInChallenge, cfg.ctx, evalBool, &inChallenge)
 	st.OmitResourceMetadata = !inChallenge

@@ -288,6 +288,10 @@ type MCPServerSpec struct {
 	PRMFields ValueFunc
 	// OmitResourceMetadata leaves resource_metadata out of challenges.
 	OmitResourceMetadata bool
+	// SameOriginAs names an authorization server of the case whose origin
+	// the MCP server shares (one host and port for both); empty means an
+	// origin of its own.
+	SameOriginAs string
 }
 
 // AssertionSpec is one JWT the harness signs: with the case's key for

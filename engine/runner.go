@@ -479,9 +479,17 @@ func (st *runState) startMCP(s *Server) error {
 	cfg.Now = st.opts.Now
 	cfg.TLS = st.serverTLS()
 	cfg.Admit = st.peers.admit
+	var host *authserver.Server
+	if name := s.MCP.SameOriginAs; name != "" {
+		host = st.auths[name]
+		cfg.Origin = host.Origin()
+	}
 	m, err := mcpserver.New(cfg)
 	if err != nil {
 		return err
+	}
+	if host != nil {
+		host.Mount(m.Paths(), m.Handler())
 	}
 	st.mcps = append(st.mcps, m)
 	if st.target == nil && (st.c.Client.Target == "" || st.c.Client.Target == s.Name) {

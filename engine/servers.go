@@ -133,6 +133,9 @@ func CheckServers(c *Case) error {
 		if s.Kind != MCPServer {
 			continue
 		}
+		if o := s.MCP.SameOriginAs; o != "" && !seen[o].IsAuthorizationServer() {
+			return fmt.Errorf("server %q shares the origin of %q, which is not an authorization server of the case", s.Name, o)
+		}
 		for _, a := range s.MCP.AuthorizationServers {
 			if seen[a] != AuthorizationServer {
 				return fmt.Errorf("server %q names %q, which is not an authorization server of the case", s.Name, a)
@@ -205,7 +208,11 @@ func PreviewURLs(s *Server) map[string]string {
 	case s.Kind.IsAuthorizationServer() && s.Auth != nil:
 		return authserver.URLs(PlaceholderOrigin(s.Name), authConfig(s))
 	case s.Kind == MCPServer && s.MCP != nil:
-		return mcpserver.URLs(PlaceholderOrigin(s.Name), mcpConfig(s))
+		origin := PlaceholderOrigin(s.Name)
+		if o := s.MCP.SameOriginAs; o != "" {
+			origin = PlaceholderOrigin(o)
+		}
+		return mcpserver.URLs(origin, mcpConfig(s))
 	}
 	return map[string]string{}
 }
@@ -296,6 +303,9 @@ func Describe(c *Case) []ServerDescription {
 			}
 			if s.MCP.EnforceExpiry {
 				d.Settings["enforce_expiry"] = "true"
+			}
+			if o := s.MCP.SameOriginAs; o != "" {
+				d.Settings["origin"] = "shared with " + o
 			}
 			if len(s.MCP.RequiredScopes) > 0 {
 				d.Settings["required_scopes"] = join(s.MCP.RequiredScopes)

@@ -90,6 +90,7 @@ type Server struct {
 	issued     map[string]*record.IssuedToken
 	issuedList []string // access tokens, in issue order
 	endpointN  map[string]int
+	mounts     map[string]http.Handler // paths served by another server on this origin
 }
 
 // New starts a stub authorization server on 127.0.0.1 at an ephemeral port,
@@ -182,6 +183,26 @@ func New(cfg Config) (*Server, error) {
 // URL returns the issuer identifier (RFC 8414 §2), "http://127.0.0.1:PORT",
 // without a trailing slash.
 func (s *Server) URL() string { return s.url }
+
+// Mount makes the server hand the requests to paths to h: another server
+// (an MCP server) that shares its origin. The server's own endpoints keep
+// their paths; a mounted path takes precedence.
+func (s *Server) Mount(paths []string, h http.Handler) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.mounts == nil {
+		s.mounts = map[string]http.Handler{}
+	}
+	for _, p := range paths {
+		s.mounts[p] = h
+	}
+}
+
+func (s *Server) mounted(path string) http.Handler {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mounts[path]
+}
 
 // Origin returns the scheme, host and port the server listens on.
 func (s *Server) Origin() string { return s.origin }
@@ -364,6 +385,10 @@ func (s *Server) endpointOf(path string) string {
 // anywhere in the route becomes a 500 server_error.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.gate.Refuse(w, r) {
+		return
+	}
+	if h := s.mounted(r.URL.Path); h != nil {
+		h.ServeHTTP(w, r) // another server on this origin records it
 		return
 	}
 	arrival := s.now()

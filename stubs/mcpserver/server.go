@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -68,6 +69,7 @@ type Server struct {
 	srv  *http.Server
 	gate *gate.Gate
 
+	handler   http.Handler // the recorded routes, without the gate
 	served    chan struct{}
 	closeOnce sync.Once
 	closeErr  error
@@ -102,9 +104,12 @@ func New(cfg Config) (*Server, error) {
 	}
 
 	var err error
-	ln, origin, err := loopback.Listen(cfg.TLS)
-	if err != nil {
-		return nil, fmt.Errorf("mcpserver: listen on loopback: %w", err)
+	var ln net.Listener
+	origin := strings.TrimSuffix(cfg.Origin, "/")
+	if origin == "" {
+		if ln, origin, err = loopback.Listen(cfg.TLS); err != nil {
+			return nil, fmt.Errorf("mcpserver: listen on loopback: %w", err)
+		}
 	}
 
 	s := &Server{
@@ -123,7 +128,9 @@ func New(cfg Config) (*Server, error) {
 
 	s.prmPaths = prmPaths(path, cfg.PRMAt)
 	if s.prm, err = s.buildPRM(); err != nil {
-		ln.Close()
+		if ln != nil {
+			ln.Close()
+		}
 		return nil, err
 	}
 	s.mcp = mcp.NewServer(&mcp.Implementation{Name: ServerName, Version: "1.0.0"}, nil)
@@ -159,6 +166,12 @@ func New(cfg Config) (*Server, error) {
 	})
 
 	s.gate = &gate.Gate{Admit: cfg.Admit}
+	s.handler = s.record(route)
+	if ln == nil {
+		// Served by the server whose origin it shares (see Handler).
+		close(s.served)
+		return s, nil
+	}
 	s.srv = &http.Server{
 		Handler:           s.gated(s.record(route)),
 		ConnContext:       s.gate.ConnContext,
@@ -255,7 +268,10 @@ func (s *Server) gated(next http.Handler) http.Handler {
 // calls return the result of the first.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
-		err := s.srv.Close()
+		var err error
+		if s.srv != nil {
+			err = s.srv.Close()
+		}
 		for ss := range s.mcp.Sessions() {
 			_ = ss.Close()
 		}
@@ -309,3 +325,12 @@ func URLs(base string, c Config) map[string]string {
 		"metadata_url": meta,
 	}
 }
+
+// Handler is the server's handler for a server that shares its origin
+// (Config.Origin): it answers, and records, the requests to Paths. The
+// sharing server's connection gate applies.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Paths are the paths the server answers on its origin: the MCP endpoint
+// and the protected resource metadata.
+func (s *Server) Paths() []string { return append([]string{s.path}, s.prmPaths...) }

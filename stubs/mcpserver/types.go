@@ -14,6 +14,10 @@ type Config struct {
 	// Name is the server's name in its case, recorded in every record it
 	// writes. Empty means "mcp".
 	Name string
+	// Origin, if set, is the origin of another server that serves this
+	// one's paths (see Server.Handler): the server opens no listener of
+	// its own, and its URLs are on that origin.
+	Origin string
 	// Path is the MCP endpoint path; empty means "/mcp". It must be an
 	// absolute path without query or fragment.
 	Path string
