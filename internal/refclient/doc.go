@@ -121,6 +121,10 @@
 //     Trips wif-no-registration.
 //   - no-bearer: sends the access token as "Authorization: Token <token>"
 //     instead of Bearer. Trips wif-bearer-header.
+//   - no-renewal: gives up when the MCP server calls its access token
+//     invalid, instead of getting a new one once. Trips wif-reauthenticates.
+//   - refresh-grant: after each successful token request, also tries the
+//     refresh grant. Trips wif-no-refresh-grant.
 //   - tls-downgrade: sends the assertion to the token endpoint the metadata
 //     advertises even when it is http:// and the metadata came over HTTPS.
 //     Trips wif-assertion-over-tls.

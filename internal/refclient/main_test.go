@@ -222,7 +222,7 @@ func TestBugsListAndDocs(t *testing.T) {
 		"assertion-audience", "assertion-issuer", "assertion-subject", "assertion-type",
 		"client-credentials", "crash", "exit-zero", "flood", "forged-token", "fork", "get-request", "grant-fallback", "grant-without-id-jag",
 		"hammer", "hang", "hang-start", "hang-success", "ignore-scope", "json-body", "leak", "no-bearer",
-		"no-client-auth", "no-discovery", "no-protocol-version", "no-resource", "register", "repeated-params", "retry",
+		"no-client-auth", "no-discovery", "no-protocol-version", "no-renewal", "no-resource", "refresh-grant", "register", "repeated-params", "retry",
 		"scope-as-grant", "secret-post", "self-assertion", "stale-jwt-file", "tls-downgrade", "token-in-query", "vague", "wrong-grant", "wrong-secret",
 	}
 	if got := Bugs(); !slices.Equal(got, want) {

@@ -279,6 +279,8 @@ var namedVariants = map[string]Variant{
 	"fork":                 {Description: "leaves a child `sleep 300` running in its process group holding stdout (hostile)", Hostile: "fork"},
 	"flood":                {Description: "writes 300 MiB to stdout before running (hostile)", Hostile: "flood"},
 	"hammer":               {Description: "sends 10,000 token requests as fast as it can, then fails (hostile)", Hostile: "hammer"},
+	"no-renewal":           {Description: "gives up when the MCP server calls its access token invalid instead of getting a new one", NoRenewal: true},
+	"refresh-grant":        {Description: "after each successful token request, also tries the refresh grant", ThenGrant: "refresh_token"},
 	"tls-downgrade":        {Description: "sends the assertion to an http:// token endpoint advertised over HTTPS", FollowDowngrade: true},
 	"stale-jwt-file":       {Description: "reads the JWT file once at start, waits until it was rewritten twice, then sends that first copy", StaleJWTFile: true},
 	"wrong-secret":         {Description: "client credentials: sends a wrong client secret", ClientSecret: "not-the-secret"},
