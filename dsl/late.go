@@ -251,7 +251,7 @@ func (l *lateValue) Value(env *engine.Env) (any, error) {
 	ctx.Variables = envVariables(env)
 	v, diags := l.expr.Value(ctx)
 	if diags.HasErrors() {
-		return nil, diagsError(diags)
+		return nil, l.cfg.lateError(l.expr, ctx, diagsError(diags))
 	}
 	return ctyToGo(v)
 }

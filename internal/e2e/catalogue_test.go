@@ -1,15 +1,8 @@
 package e2e_test
 
 import (
-	"context"
-	"sort"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/wifdsl/wifdsl/engine"
-	"github.com/wifdsl/wifdsl/internal/testclient"
-	"github.com/wifdsl/wifdsl/report"
 )
 
 // The cases of the embedded catalogue, as scenario/case.
@@ -74,57 +67,46 @@ var catalogueMatrix = map[string]tripped{
 	"leak":      each(append([]string{ccBasic, ccJWT, ema}, refusedCases...), "no-secret-leak"),
 }
 
+// TestCatalogueProvesEveryCheckBothWays runs wifdsl prove's matrix over
+// the catalogue with the variants it declares (catalogue/variants.hcl):
+// every check is proven, the conformant client trips nothing, and each
+// variant trips exactly the checks of catalogueMatrix.
 func TestCatalogueProvesEveryCheckBothWays(t *testing.T) {
-	plan, err := testclient.CataloguePlan()
-	if err != nil {
-		t.Fatal(err)
+	res, declared := proveFiles(t, "../../catalogue")
+	for _, e := range res.Errors {
+		t.Errorf("harness error: %s", e)
 	}
-	covered := map[string]bool{}
-	var bugs []string
+	for _, c := range res.Checks {
+		if !c.Proven() {
+			t.Errorf("%s %s: %s", c.Scenario, c.ID, c.Reason())
+		}
+	}
+	var names, known []string
+	for _, v := range declared {
+		names = append(names, v.Name)
+	}
 	for b := range catalogueMatrix {
-		bugs = append(bugs, b)
+		if b != "" {
+			known = append(known, b)
+		}
 	}
-	sort.Strings(bugs)
-	for _, bug := range bugs {
-		want := catalogueMatrix[bug]
-		for _, ids := range want {
-			for _, id := range ids {
-				covered[id] = true
+	if strings.Join(sorted(names), ",") != strings.Join(sorted(known), ",") {
+		t.Errorf("catalogue/variants.hcl declares %v; the matrix of this test knows %v", sorted(names), sorted(known))
+	}
+	for _, v := range res.Variants {
+		got := tripped{}
+		for _, tr := range v.Trips {
+			for _, c := range tr.Cases {
+				id := tr.Scenario + "/" + c
+				got[id] = append(got[id], strings.TrimPrefix(tr.Check, tr.Scenario+":"))
 			}
 		}
-		t.Run("bug="+bug, func(t *testing.T) {
-			res, err := engine.Run(context.Background(), plan, engine.Options{
-				Command: testclient.Command(bug), Parallel: 8, Timeout: 8 * time.Second, FailFast: 3 * time.Second,
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			for _, c := range res.Cases {
-				id := c.Scenario + "/" + c.Case
-				if c.Error != "" {
-					t.Errorf("%s: harness error: %s", id, c.Error)
-				}
-				var got []string
-				for _, ch := range c.Checks {
-					if ch.Status != engine.StatusSuccess {
-						got = append(got, ch.ID)
-					}
-				}
-				if g, w := strings.Join(sorted(got), ","), strings.Join(sorted(want[id]), ","); g != w {
-					t.Errorf("%s: tripped %s, want %s", id, g, w)
-					for _, e := range report.Timeline(c.Observations) {
-						t.Logf("  %v %s", e.At, e.Text)
-					}
-					t.Logf("  stderr: %s", c.Observations.Client.Stderr)
-				}
-			}
-		})
-	}
-	for _, c := range plan.Cases() {
-		for _, ch := range c.Checks {
-			if !covered[ch.ID] {
-				t.Errorf("check %s (%s) is tripped by no variant", ch.ID, c.ID())
+		want := catalogueMatrix[v.Name]
+		for _, c := range append([]string{ccBasic, ccJWT, ema}, refusedCases...) {
+			if g, w := strings.Join(sorted(got[c]), ","), strings.Join(sorted(want[c]), ","); g != w {
+				t.Errorf("variant %s, %s: tripped %s, want %s", v.Name, c, g, w)
 			}
 		}
 	}
+	checkVariantsDoc(t, "catalogue", res)
 }
