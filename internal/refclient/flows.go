@@ -35,10 +35,9 @@ const (
 
 // Token types and grants of the enterprise-managed flow (RFC 8693, SEP-990).
 const (
-	grantTokenExchange  = "urn:ietf:params:oauth:grant-type:token-exchange"
-	tokenTypeIDToken    = "urn:ietf:params:oauth:token-type:id_token"
-	tokenTypeIDJAG      = "urn:ietf:params:oauth:token-type:id-jag"
-	clientAssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+	grantTokenExchange = "urn:ietf:params:oauth:grant-type:token-exchange"
+	tokenTypeIDToken   = "urn:ietf:params:oauth:token-type:id_token"
+	tokenTypeIDJAG     = "urn:ietf:params:oauth:token-type:id-jag"
 )
 
 // flowContext holds the context fields of the flows of this file.
@@ -106,7 +105,7 @@ func (r *run) flow(ctx context.Context, scenario string, fc flowContext) int {
 			basicID = ""
 		}
 	case scenarioClientCredentialsJWT:
-		form = url.Values{"grant_type": {"client_credentials"}, "client_assertion_type": {clientAssertionType}}
+		form = url.Values{"grant_type": {"client_credentials"}, "client_assertion_type": {clientAssertionTypeJWTBearer}}
 		assertion, err := r.clientAssertion(fc, asm.Issuer)
 		if err != nil {
 			return r.flowFail(ctx, err)

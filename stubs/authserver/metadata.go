@@ -1,9 +1,10 @@
 package authserver
 
 import (
-	"encoding/json"
 	"fmt"
 	"slices"
+
+	"github.com/wifdsl/wifdsl/stubs/internal/metadoc"
 )
 
 // MetadataPaths are the paths, relative to the origin, where the metadata
@@ -61,16 +62,9 @@ func (s *Server) buildMetadata() ([]byte, error) {
 	if slices.Contains(methods, AuthPrivateKeyJWT) {
 		m["token_endpoint_auth_signing_alg_values_supported"] = []string{"ES256", "ES384", "RS256", "PS256", "EdDSA"}
 	}
-	for k, v := range s.cfg.MetadataFields {
-		if v == nil {
-			delete(m, k)
-			continue
-		}
-		m[k] = v
-	}
-	b, err := json.Marshal(m)
+	b, err := metadoc.Encode(m, s.cfg.MetadataFields)
 	if err != nil {
-		return nil, fmt.Errorf("authserver: encode metadata: %w", err)
+		return nil, fmt.Errorf("authserver: %w", err)
 	}
 	return b, nil
 }

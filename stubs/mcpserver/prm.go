@@ -2,12 +2,12 @@ package mcpserver
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/wifdsl/wifdsl/record"
+	"github.com/wifdsl/wifdsl/stubs/internal/metadoc"
 )
 
 // The tool the official conformance example clients call.
@@ -60,16 +60,9 @@ func (s *Server) buildPRM() ([]byte, error) {
 	if len(s.cfg.ScopesSupported) > 0 {
 		m["scopes_supported"] = s.cfg.ScopesSupported
 	}
-	for k, v := range s.cfg.PRMFields {
-		if v == nil {
-			delete(m, k)
-			continue
-		}
-		m[k] = v
-	}
-	b, err := json.Marshal(m)
+	b, err := metadoc.Encode(m, s.cfg.PRMFields)
 	if err != nil {
-		return nil, fmt.Errorf("mcpserver: encode protected resource metadata: %w", err)
+		return nil, fmt.Errorf("mcpserver: %w", err)
 	}
 	return b, nil
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -102,17 +101,6 @@ func (l *recordLog) mcpCount() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.nMCPReqs
-}
-
-func cloneValues(v map[string][]string) map[string][]string {
-	if v == nil {
-		return nil
-	}
-	out := make(map[string][]string, len(v))
-	for k, vs := range v {
-		out[k] = slices.Clone(vs)
-	}
-	return out
 }
 
 // record is the outermost middleware. It logs every request on arrival,
