@@ -152,7 +152,7 @@ func TestTypeScriptClientPassesTheSuite(t *testing.T) {
 
 // TestTypeScriptSDKBaseline measures the SDK itself: with the client's
 // retry guard off, the SDK presents a rejected assertion a second time
-// after invalid_grant and unauthorized_client. sdk-baseline.yml lists
+// after invalid_grant, invalid_client and unauthorized_client. sdk-baseline.yml lists
 // exactly those failures; the run passes against it, and would fail on a
 // new failure or, once the SDK stops retrying, on the stale entries.
 func TestTypeScriptSDKBaseline(t *testing.T) {
@@ -169,6 +169,7 @@ func TestTypeScriptSDKBaseline(t *testing.T) {
 	sort.Strings(got)
 	want := []string{
 		"auth/wif-jwt-bearer/expired-assertion:wif-no-retry",
+		"auth/wif-jwt-bearer/invalid-client:wif-no-retry",
 		"auth/wif-jwt-bearer/rejected-subject:wif-no-retry",
 		"auth/wif-jwt-bearer/replayed-jti:wif-no-retry",
 		"auth/wif-jwt-bearer/unauthorized-client:wif-no-retry",
