@@ -70,8 +70,8 @@ that is not listed or on a stale entry whose checks all pass now.
 Exit status: 0 when every check passes (or, with --expected-failures, when
 the baseline holds), 1 when a check fails or warns (or the baseline does
 not hold), 2 when the scenario files or flags are wrong or the harness
-itself broke, 130 when interrupted (SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE
-or a closed stdout: the clients are killed and every report is written, the
+itself broke, 130 when interrupted (SIGINT, SIGTERM, SIGHUP, SIGQUIT, or a
+closed stdout or stderr: the clients are killed and every report is written, the
 interrupted cases marked INTERRUPTED).`,
 		Example: `  wifdsl run
   wifdsl run scenarios.hcl --client "node my-client.js"

@@ -17,9 +17,11 @@ import (
 // interruptSignals end a run: the running clients are killed, the servers
 // closed, and every report (text, JSON, Markdown, --junit, -o) is written
 // with what was observed so far; the exit status is 130 (ExitInterrupt)
-// whichever signal it was. SIGPIPE is among them so that a closed stdout
-// (wifdsl run … | head -1) ends the run the same way instead of killing
-// wifdsl on the spot; SIGHUP (the terminal closed) and SIGQUIT too.
+// whichever signal it was. SIGHUP (the terminal closed) and SIGQUIT too.
+// SIGPIPE ends the run only when stdout or stderr has lost its reader
+// (wifdsl run … | head -1): the kernel also raises it when a stub server
+// writes to a connection the client has already closed (common with TLS),
+// and that write just fails with EPIPE.
 var interruptSignals = []os.Signal{os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT, syscall.SIGPIPE}
 
 // interruptedError is the cause of an interrupted run.
@@ -42,6 +44,9 @@ func interruptContext(parent context.Context) (ctx context.Context, interrupt fu
 		for {
 			select {
 			case s := <-sigs:
+				if s == syscall.SIGPIPE && !outputGone(os.Stdout, os.Stderr) {
+					continue
+				}
 				interrupt(signalName(s))
 			case <-done:
 				return
@@ -95,6 +100,22 @@ func interruptCause(ctx context.Context) string {
 		return ctx.Err().Error()
 	}
 	return ""
+}
+
+// outputGone reports whether one of files is a pipe or socket whose
+// reading end has closed.
+func outputGone(files ...*os.File) bool {
+	for _, f := range files {
+		fi, err := f.Stat()
+		if err != nil || fi.Mode()&(os.ModeNamedPipe|os.ModeSocket) == 0 {
+			continue
+		}
+		fds := []unix.PollFd{{Fd: int32(f.Fd())}}
+		if n, err := unix.Poll(fds, 0); err == nil && n > 0 && fds[0].Revents&(unix.POLLERR|unix.POLLHUP) != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // watchClosedPipe calls gone once when f is a pipe or socket whose reading

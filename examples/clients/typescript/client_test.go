@@ -150,6 +150,20 @@ func TestTypeScriptClientPassesTheSuite(t *testing.T) {
 	}
 }
 
+// TestTypeScriptClientPassesTheSuiteOverTLS: the same in TLS mode. Node
+// closes its TLS connections while a server may still be writing, which
+// must not read as an interrupt (a SIGPIPE from a socket).
+func TestTypeScriptClientPassesTheSuiteOverTLS(t *testing.T) {
+	client := requireClient(t)
+	code, doc := runSuite(t, "--client", client, "--tls")
+	if code != 0 {
+		t.Fatalf("exit %d, want 0: %+v", code, doc.Summary)
+	}
+	if s := doc.Summary; s.Failed != 0 || s.Warnings != 0 || s.Errors != 0 || s.Passed != s.Checks || s.Cases != len(builtinCases(t)) {
+		t.Errorf("summary %+v", s)
+	}
+}
+
 // TestTypeScriptSDKBaseline measures the SDK itself: with the client's
 // retry guard off, the SDK presents a rejected assertion a second time
 // after invalid_grant, invalid_client and unauthorized_client. sdk-baseline.yml lists
