@@ -437,37 +437,52 @@ func (m *lateMemo) forCase(scenario, caseName string, names []string) caseMemo {
 	return caseMemo{m: m, names: strings.Join(names, "\x00"), scenarioCase: scenario + "\x00" + caseName}
 }
 
-// checkLate is the package's checkLate, memoized. Only expressions held by
-// pointer are memoized: their identity is their source, while wrapped
-// expressions (from dynamic blocks) may evaluate differently per use.
+// checkLate is the package's checkLate, memoized.
 func (cm caseMemo) checkLate(expr hcl.Expression, ctx *hcl.EvalContext, want string, ty cty.Type) hcl.Diagnostics {
-	m := cm.m
-	if m == nil || reflect.TypeOf(expr).Kind() != reflect.Pointer {
+	return cm.memoized(expr, want, []hcl.Expression{expr}, func() hcl.Diagnostics {
 		return checkLate(expr, ctx, want, ty)
+	})
+}
+
+// memoized returns check's diagnostics for the expression anchor, checked
+// as want, computing them once per scope: once for every case, unless one
+// of exprs reads scenario or case, then once per scenario and case. Only
+// expressions held by pointer are memoized: their identity is their
+// source, while wrapped expressions (from dynamic blocks) may evaluate
+// differently per use.
+func (cm caseMemo) memoized(anchor hcl.Expression, want string, exprs []hcl.Expression, check func() hcl.Diagnostics) hcl.Diagnostics {
+	m := cm.m
+	if m == nil || reflect.TypeOf(anchor).Kind() != reflect.Pointer {
+		return check()
 	}
 	m.mu.Lock()
 	if m.reads == nil {
 		m.reads, m.diags = map[hcl.Expression]bool{}, map[lateKey]hcl.Diagnostics{}
 	}
-	reads, known := m.reads[expr]
+	reads, known := m.reads[anchor]
 	m.mu.Unlock()
 	if !known {
-		for _, t := range expr.Variables() {
-			if r := t.RootName(); r == "scenario" || r == "case" {
-				reads = true
+		for _, e := range exprs {
+			if e == nil {
+				continue
+			}
+			for _, t := range e.Variables() {
+				if r := t.RootName(); r == "scenario" || r == "case" {
+					reads = true
+				}
 			}
 		}
 	}
-	key := lateKey{expr: expr, want: want, names: cm.names}
+	key := lateKey{expr: anchor, want: want, names: cm.names}
 	if reads {
 		key.scope = cm.scenarioCase
 	}
 	m.mu.Lock()
-	m.reads[expr] = reads
+	m.reads[anchor] = reads
 	cached, hit := m.diags[key]
 	m.mu.Unlock()
 	if !hit {
-		cached = checkLate(expr, ctx, want, ty)
+		cached = check()
 		m.mu.Lock()
 		m.diags[key] = cached
 		m.mu.Unlock()

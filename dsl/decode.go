@@ -275,14 +275,8 @@ func mergeScenario(into, from *Scenario) hcl.Diagnostics {
 		} else {
 			mergeAttrsOnce(&ib.AuthServer.Attrs, &fb.AuthServer.Attrs, onConflict("auth_server."))
 			ib.AuthServer.ResponseRules = append(ib.AuthServer.ResponseRules, fb.AuthServer.ResponseRules...)
-			for _, r := range fb.AuthServer.Rules {
-				for _, prev := range ib.AuthServer.Rules {
-					if prev.Name == r.Name {
-						diags = append(diags, duplicate("reject rule", r.Name, r.DeclRange, prev.DeclRange))
-					}
-				}
-				ib.AuthServer.Rules = append(ib.AuthServer.Rules, r)
-			}
+			ib.AuthServer.Rules = appendNamed(&diags, "reject rule", ib.AuthServer.Rules, fb.AuthServer.Rules,
+				func(r *RuleDef) (string, hcl.Range) { return r.Name, r.DeclRange })
 		}
 	}
 	if fb.MCPServer != nil {
@@ -293,49 +287,34 @@ func mergeScenario(into, from *Scenario) hcl.Diagnostics {
 			ib.MCPServer.ResponseRules = append(ib.MCPServer.ResponseRules, fb.MCPServer.ResponseRules...)
 		}
 	}
-	for _, sd := range fb.Servers {
-		for _, prev := range ib.Servers {
-			if prev.Name == sd.Name {
-				diags = append(diags, duplicate("server", sd.Name, sd.DeclRange, prev.DeclRange))
-			}
-		}
-		ib.Servers = append(ib.Servers, sd)
-	}
-	for _, k := range fb.Keys {
-		for _, prev := range ib.Keys {
-			if prev.Name == k.Name {
-				diags = append(diags, duplicate("key", k.Name, k.DeclRange, prev.DeclRange))
-			}
-		}
-		ib.Keys = append(ib.Keys, k)
-	}
+	ib.Servers = appendNamed(&diags, "server", ib.Servers, fb.Servers,
+		func(sd *ServerDef) (string, hcl.Range) { return sd.Name, sd.DeclRange })
+	ib.Keys = appendNamed(&diags, "key", ib.Keys, fb.Keys,
+		func(k *KeyDef) (string, hcl.Range) { return k.Name, k.DeclRange })
 	mergeJWTFileOnce(ib, fb, onConflict("jwt_file."))
-	for _, a := range fb.Assertions {
-		for _, prev := range ib.Assertions {
-			if prev.Name == a.Name {
-				diags = append(diags, duplicate("assertion", a.Name, a.DeclRange, prev.DeclRange))
-			}
-		}
-		ib.Assertions = append(ib.Assertions, a)
-	}
-	for _, c := range fb.Checks {
-		for _, prev := range ib.Checks {
-			if prev.ID == c.ID {
-				diags = append(diags, duplicate("check", c.ID, c.DeclRange, prev.DeclRange))
-			}
-		}
-		ib.Checks = append(ib.Checks, c)
-	}
+	ib.Assertions = appendNamed(&diags, "assertion", ib.Assertions, fb.Assertions,
+		func(a *AssertionDef) (string, hcl.Range) { return a.Name, a.DeclRange })
+	ib.Checks = appendNamed(&diags, "check", ib.Checks, fb.Checks,
+		func(c *CheckDef) (string, hcl.Range) { return c.ID, c.DeclRange })
 	ib.CheckSets = append(ib.CheckSets, fb.CheckSets...)
-	for _, c := range from.Cases {
-		for _, prev := range into.Cases {
-			if prev.Name == c.Name {
-				diags = append(diags, duplicate("case", c.Name, c.DeclRange, prev.DeclRange))
+	into.Cases = appendNamed(&diags, "case", into.Cases, from.Cases,
+		func(c *CaseDef) (string, hcl.Range) { return c.Name, c.DeclRange })
+	return diags
+}
+
+// appendNamed appends more to have, adding to diags a duplicate
+// diagnostic for each element of more whose name is already taken.
+func appendNamed[T any](diags *hcl.Diagnostics, kind string, have, more []T, name func(T) (string, hcl.Range)) []T {
+	for _, m := range more {
+		n, at := name(m)
+		for _, prev := range have {
+			if pn, pr := name(prev); pn == n {
+				*diags = append(*diags, duplicate(kind, n, at, pr))
 			}
 		}
-		into.Cases = append(into.Cases, c)
+		have = append(have, m)
 	}
-	return diags
+	return have
 }
 
 func duplicate(kind, name string, at, prev hcl.Range) *hcl.Diagnostic {

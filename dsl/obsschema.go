@@ -3,7 +3,6 @@ package dsl
 import (
 	"fmt"
 	"net/http"
-	"reflect"
 	"sort"
 	"strings"
 	"sync"
@@ -154,53 +153,13 @@ func ObservationShape() []string {
 // any type, which confirms errors that may come from the placeholders'
 // one-element lists (an index past the first element).
 func (cm caseMemo) checkCheck(d *CheckDef, obsCtx, dynCtx *hcl.EvalContext) hcl.Diagnostics {
-	m := cm.m
-	if m == nil || reflect.TypeOf(d.Condition).Kind() != reflect.Pointer {
+	exprs := []hcl.Expression{d.Condition, d.ErrorMessage}
+	for _, a := range d.Locals {
+		exprs = append(exprs, a.Expr)
+	}
+	return cm.memoized(d.Condition, "check", exprs, func() hcl.Diagnostics {
 		return checkCheck(d, obsCtx, dynCtx)
-	}
-	m.mu.Lock()
-	if m.reads == nil {
-		m.reads, m.diags = map[hcl.Expression]bool{}, map[lateKey]hcl.Diagnostics{}
-	}
-	reads, known := m.reads[d.Condition]
-	m.mu.Unlock()
-	if !known {
-		exprs := []hcl.Expression{d.Condition, d.ErrorMessage}
-		for _, a := range d.Locals {
-			exprs = append(exprs, a.Expr)
-		}
-		for _, e := range exprs {
-			if e == nil {
-				continue
-			}
-			for _, t := range e.Variables() {
-				if r := t.RootName(); r == "scenario" || r == "case" {
-					reads = true
-				}
-			}
-		}
-	}
-	key := lateKey{expr: d.Condition, want: "check", names: cm.names}
-	if reads {
-		key.scope = cm.scenarioCase
-	}
-	m.mu.Lock()
-	m.reads[d.Condition] = reads
-	cached, hit := m.diags[key]
-	m.mu.Unlock()
-	if !hit {
-		cached = checkCheck(d, obsCtx, dynCtx)
-		m.mu.Lock()
-		m.diags[key] = cached
-		m.mu.Unlock()
-		return cached
-	}
-	out := make(hcl.Diagnostics, len(cached))
-	for i, d := range cached {
-		cp := *d
-		out[i] = &cp
-	}
-	return out
+	})
 }
 
 func checkCheck(d *CheckDef, obsCtx, dynCtx *hcl.EvalContext) hcl.Diagnostics {

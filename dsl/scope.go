@@ -25,10 +25,10 @@ func jsonMarshal(v any) ([]byte, error) { return json.Marshal(v) }
 // Grant types that scenario files can name as grant.<name>.
 var grantTypes = map[string]string{
 	"jwt_bearer":         record.GrantJWTBearer,
-	"client_credentials": "client_credentials",
-	"authorization_code": "authorization_code",
-	"refresh_token":      "refresh_token",
-	"token_exchange":     "urn:ietf:params:oauth:grant-type:token-exchange",
+	"client_credentials": record.GrantClientCredentials,
+	"authorization_code": record.GrantAuthorizationCode,
+	"refresh_token":      record.GrantRefreshToken,
+	"token_exchange":     record.GrantTokenExchange,
 }
 
 // staticVariables are visible in every expression.

@@ -29,8 +29,6 @@ const (
 	scenarioClientCredentialsBasic = "auth/client-credentials-basic"
 	scenarioClientCredentialsJWT   = "auth/client-credentials-jwt"
 	scenarioEnterpriseManaged      = "auth/enterprise-managed-authorization"
-
-	envScenario = "MCP_CONFORMANCE_SCENARIO"
 )
 
 // Token types and grants of the enterprise-managed flow (RFC 8693, SEP-990).

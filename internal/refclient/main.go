@@ -23,9 +23,10 @@ import (
 const overallTimeout = 20 * time.Second
 
 // Environment variables of the client contract of the MCP conformance
-// harness that the client reads (MCP_CONFORMANCE_SCENARIO is not needed: the
-// client behaves the same in every scenario).
+// harness that the client reads. The scenario picks the flow (see
+// isFlowScenario); every other scenario gets the JWT-bearer grant.
 const (
+	envScenario        = "MCP_CONFORMANCE_SCENARIO"
 	envProtocolVersion = "MCP_CONFORMANCE_PROTOCOL_VERSION"
 	envContext         = "MCP_CONFORMANCE_CONTEXT"
 )

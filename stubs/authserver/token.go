@@ -178,38 +178,20 @@ func (s *Server) decide(tr *TokenRequest) (TokenResponse, reply) {
 	claims := tr.Claims
 	jti := ""
 	var refreshed *record.IssuedToken
+	// A grant's own checks answer resp and rep when ok is false.
+	var (
+		resp TokenResponse
+		rep  reply
+		ok   = true
+	)
 	switch grant {
 	case GrantJWTBearer:
-		var (
-			resp TokenResponse
-			rep  reply
-			ok   bool
-		)
 		claims, jti, resp, rep, ok = s.checkAssertion(tr)
-		if !ok {
-			return resp, rep
-		}
 	case record.GrantRefreshToken:
-		var (
-			resp TokenResponse
-			rep  reply
-			ok   bool
-		)
 		refreshed, resp, rep, ok = s.checkRefresh(tr)
-		if !ok {
-			return resp, rep
-		}
 	case record.GrantTokenExchange:
 		if s.cfg.Exchange != nil {
-			var (
-				resp TokenResponse
-				rep  reply
-				ok   bool
-			)
 			claims, resp, rep, ok = s.checkExchange(tr)
-			if !ok {
-				return resp, rep
-			}
 		}
 	case record.GrantClientCredentials:
 		// RFC 6749 §4.4: only for an authenticated client, where the
@@ -217,6 +199,9 @@ func (s *Server) decide(tr *TokenRequest) (TokenResponse, reply) {
 		if len(s.cfg.TokenEndpointAuthMethods) > 0 && !tr.ClientAuth.Verified {
 			return s.clientError(tr, "client_credentials needs an authenticated client (RFC 6749 section 4.4)")
 		}
+	}
+	if !ok {
+		return resp, rep
 	}
 	// A reserved jti is released unless the request succeeds.
 	succeeded := false
@@ -261,7 +246,7 @@ func (s *Server) decide(tr *TokenRequest) (TokenResponse, reply) {
 		refreshed.Revoked = true // RFC 6749 §10.4: rotation
 		s.mu.Unlock()
 	}
-	resp, rep := s.issue(tr, grant)
+	resp, rep = s.issue(tr, grant)
 	succeeded = resp.Error == ""
 	return resp, rep
 }
