@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/wifdsl/wifdsl/internal/cli"
+	"github.com/wifdsl/wifdsl/internal/soak"
 )
 
 // badInput is one broken scenario input.
@@ -61,14 +62,12 @@ func badInputs(t *testing.T) []badInput {
 		return p
 	}
 	const nest = 20000
-	// A 3 MB line takes seconds to read under the race detector; -short
-	// keeps the shape with a tenth of the size.
-	long := strings.Repeat("x", 3<<20)
-	if testing.Short() {
-		long = long[:300<<10]
-	}
+	// A 3 MB line takes seconds to read under the race detector: by
+	// default the line keeps the shape with a tenth of the size, and
+	// WIFDSL_SOAK=1 (see package soak) reads the whole 3 MB.
+	long := strings.Repeat("x", soak.Runs(300<<10, 3<<20))
 	in = append(in,
-		badInput{name: "3 MB line", path: write("long-line.hcl", []byte("scenario \"s\" {\n  "+long+"\n}\n")), line: 2, big: true},
+		badInput{name: fmt.Sprintf("%d KB line", len(long)>>10), path: write("long-line.hcl", []byte("scenario \"s\" {\n  "+long+"\n}\n")), line: 2, big: true},
 		badInput{name: "20,000 nested parentheses", path: write("nested.hcl", []byte("locals {\n  x = "+strings.Repeat("(", nest)+"1"+strings.Repeat(")", nest)+"\n}\n")), line: 1, empty: true},
 		badInput{name: "20,000 unclosed parentheses", path: write("unclosed.hcl", []byte("locals {\n  x = "+strings.Repeat("(", nest)+"1\n}\n")), line: 3},
 		badInput{name: "20,000 nested JSON arrays", path: write("nested.hcl.json", []byte("{\"locals\": {\"x\": "+strings.Repeat("[", nest)+strings.Repeat("]", nest)+"}}")), line: 1, empty: true},

@@ -27,6 +27,10 @@ func TestScripts(t *testing.T) {
 		Setup: func(env *testscript.Env) error {
 			root, err := filepath.Abs("../..")
 			env.Setenv("REPO", root)
+			// wifdsl (and the reference client it starts) is this
+			// race-enabled test binary, which otherwise sleeps a second
+			// at every exit.
+			env.Setenv("GORACE", "atexit_sleep_ms=0")
 			return err
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){

@@ -44,6 +44,7 @@ func textVerdicts(t *testing.T, client string, jobs string) (verdicts, cases []s
 // at a time and with eight at once, and requires the text output to list
 // the cases in plan order both times, with the same verdicts.
 func TestTextOutputOrderIsDeterministic(t *testing.T) {
+	t.Parallel()
 	bin, err := exec.LookPath("wifdsl")
 	if err != nil {
 		t.Fatalf("wifdsl is not on PATH (the test binary's TestMain puts it there): %v", err)

@@ -312,6 +312,7 @@ func TestClientsDieWithWifdsl(t *testing.T) {
 // 64 million elements without a function call is stopped by the compile
 // budget with a diagnostic and exit 2, not a runtime crash.
 func TestRunawayScenarioIsADiagnostic(t *testing.T) {
+	t.Parallel()
 	wifdsl, err := exec.LookPath("wifdsl")
 	if err != nil {
 		t.Skip("the wifdsl test command is not on PATH")

@@ -72,6 +72,7 @@ var catalogueMatrix = map[string]tripped{
 // every check is proven, the conformant client trips nothing, and each
 // variant trips exactly the checks of catalogueMatrix.
 func TestCatalogueProvesEveryCheckBothWays(t *testing.T) {
+	t.Parallel()
 	res, declared := proveFiles(t, "../../catalogue")
 	for _, e := range res.Errors {
 		t.Errorf("harness error: %s", e)

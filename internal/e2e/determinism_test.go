@@ -12,18 +12,26 @@ import (
 	"time"
 
 	"github.com/wifdsl/wifdsl/engine"
+	"github.com/wifdsl/wifdsl/internal/refclient"
+	"github.com/wifdsl/wifdsl/internal/soak"
 	"github.com/wifdsl/wifdsl/internal/testclient"
 	"github.com/wifdsl/wifdsl/report"
 )
 
-// determinismRuns is how many times TestDeterministicVerdicts runs the
-// built-in suite against each client. With -short, the broken variants run
-// determinismShortRuns times each; the conformant client always runs
-// determinismRuns times.
-const (
-	determinismRuns      = 20
-	determinismShortRuns = 3
+// How many times TestDeterministicVerdicts runs the built-in suite against
+// each client in parallel. By default the conformant client runs 3 times
+// besides a sequential reference run, and each broken variant once, all
+// at once: every verdict is judged under load. With WIFDSL_SOAK=1 (see
+// package soak) every client runs 20 times besides its own sequential run.
+var (
+	determinismRuns        = soak.Runs(3, 20)
+	determinismVariantRuns = soak.Runs(1, 20)
 )
+
+// sequentialReference reports whether TestDeterministicVerdicts runs the
+// suite one case at a time for bug, as the reference its parallel runs
+// must equal.
+func sequentialReference(bug string) bool { return bug == "" || soak.Enabled() }
 
 // hostileButJudged are hostile variants cheap enough to run 20 times, and
 // what they trip: crash dies by SIGKILL after surfacing the error, fork
@@ -73,10 +81,11 @@ func clientOptions(bug string) engine.Options {
 	return opts
 }
 
-// TestDeterministicVerdicts runs the built-in suite many times against the
-// conformant client and every broken variant, with cases in parallel, and
-// requires the same verdicts every time: equal to one another, to a run
-// with one case at a time, and to the verdicts suiteMatrix expects.
+// TestDeterministicVerdicts runs the built-in suite against the conformant
+// client and every broken variant, with cases in parallel (several times
+// over; see determinismRuns), and requires the same verdicts every time:
+// equal to one another, to a run with one case at a time, and to the
+// verdicts suiteMatrix expects.
 //
 // The runs of one client go through one engine.Run whose plan holds the
 // suite that many times, with cases in parallel, so cases of different
@@ -84,6 +93,7 @@ func clientOptions(bug string) engine.Options {
 // run at once, besides the hanging variants, which mostly wait for their
 // budgets and get more workers.
 func TestDeterministicVerdicts(t *testing.T) {
+	t.Parallel()
 	expected := map[string]tripped{}
 	for b, tr := range suiteMatrix {
 		expected[b] = tr
@@ -107,8 +117,8 @@ func TestDeterministicVerdicts(t *testing.T) {
 	plans := make(map[string][2]*engine.Plan, len(bugs))
 	for _, bug := range bugs {
 		o := &outcome{runs: determinismRuns}
-		if testing.Short() && bug != "" {
-			o.runs = determinismShortRuns
+		if bug != "" {
+			o.runs = determinismVariantRuns
 		}
 		outcomes[bug] = o
 		once, many := builtinPlan(t), &engine.Plan{}
@@ -138,6 +148,9 @@ func TestDeterministicVerdicts(t *testing.T) {
 			done := make(chan struct{})
 			go func() {
 				defer close(done)
+				if !sequentialReference(bug) {
+					return
+				}
 				so := opts
 				so.Parallel = 1
 				o.seq, seqErr = engine.Run(context.Background(), plans[bug][0], so)
@@ -147,12 +160,20 @@ func TestDeterministicVerdicts(t *testing.T) {
 			if o.err == nil {
 				o.err = seqErr
 			}
+			if o.err == nil && o.seq == nil {
+				// Without a sequential run, the first parallel run is the
+				// reference of the others and of the expected verdicts.
+				o.seq = &engine.Result{Cases: o.par.Cases[:len(plans[bug][0].Cases())]}
+			}
 		}()
 	}
 	wg.Wait()
 	t.Logf("%d clients, %d suite runs, in %v", len(bugs), func() (n int) {
-		for _, o := range outcomes {
-			n += o.runs + 1
+		for b, o := range outcomes {
+			n += o.runs
+			if sequentialReference(b) {
+				n++
+			}
 		}
 		return n
 	}(), time.Since(start).Round(time.Millisecond))
@@ -175,7 +196,7 @@ func TestDeterministicVerdicts(t *testing.T) {
 				for i := range suiteLen {
 					c := o.par.Cases[r*suiteLen+i]
 					if got := verdict(c); got != want[i] {
-						t.Errorf("run %d differs from the sequential run:\n got  %s\n want %s", r+1, got, want[i])
+						t.Errorf("run %d differs from the reference run:\n got  %s\n want %s", r+1, got, want[i])
 						for _, e := range report.Timeline(c.Observations) {
 							t.Logf("  %v %s", e.At, e.Text)
 						}
@@ -201,12 +222,14 @@ func TestDeterministicVerdicts(t *testing.T) {
 }
 
 // TestHammerVerdictsRepeat runs the hammer variant, which sends token
-// requests without end, on the rejection cases 20 times, with cases
-// in parallel (3 times with -short): the retry budget ends it after 100 further error responses
-// whatever the machine's speed, so the verdicts are the same every time.
+// requests without end, on the rejection cases twice (20 times with
+// WIFDSL_SOAK=1), with cases in parallel: the retry budget ends it after
+// 100 further error responses whatever the machine's speed, so the
+// verdicts are the same every time.
 // (Its happy path, 10,000 accepted requests, is judged by
 // engine/hostile_test.go.)
 func TestHammerVerdictsRepeat(t *testing.T) {
+	t.Parallel()
 	once := builtinPlan(t)
 	rejections := &engine.Plan{}
 	for _, sc := range once.Scenarios {
@@ -219,15 +242,17 @@ func TestHammerVerdictsRepeat(t *testing.T) {
 		}
 		rejections.Scenarios = append(rejections.Scenarios, &ns)
 	}
-	runs := determinismRuns
-	if testing.Short() {
-		runs = determinismShortRuns
-	}
+	runs := soak.Runs(2, 20)
 	many := &engine.Plan{}
 	for range runs {
 		many.Scenarios = append(many.Scenarios, rejections.Scenarios...)
 	}
-	res, err := engine.Run(context.Background(), many, clientOptions("hammer"))
+	opts := clientOptions("hammer")
+	if opts.Env == nil {
+		opts.Env = os.Environ()
+	}
+	opts.Env = append(opts.Env, fmt.Sprintf("%s=%d", refclient.EnvHammerCount, soak.Runs(2000, 10000)))
+	res, err := engine.Run(context.Background(), many, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

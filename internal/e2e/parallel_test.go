@@ -56,6 +56,7 @@ func runParallel(t *testing.T, bug string, jobs int) parallelOutcome {
 // progress reports in plan order, and every case on its own servers and
 // keys.
 func TestParallelCasesMatchSequential(t *testing.T) {
+	t.Parallel()
 	var planOrder []string
 	for _, c := range builtinPlan(t).Cases() {
 		planOrder = append(planOrder, c.ID())
@@ -101,13 +102,31 @@ func checkIsolated(t *testing.T, res *engine.Result) {
 		}
 		owner[kind+" "+value] = c
 	}
+	// A server's port is its own while it listens, so two cases share a
+	// server only if the same URL served both while both ran; a port the
+	// kernel hands out again after a case closed its server is no sharing.
+	type life struct {
+		c          string
+		start, end time.Time
+	}
+	servers := map[string]life{}
+	claimServer := func(kind, url string, c *engine.CaseResult) {
+		if url == "" {
+			return
+		}
+		l := life{c.Case, c.Started, c.Started.Add(c.Duration)}
+		if prev, dup := servers[kind+" "+url]; dup && prev.c != l.c && prev.start.Before(l.end) && l.start.Before(prev.end) {
+			t.Errorf("cases %s and %s share the %s %s", prev.c, l.c, kind, url)
+		}
+		servers[kind+" "+url] = l
+	}
 	for _, c := range res.Cases {
 		env := c.Observations.Env
 		if env == nil {
 			t.Fatalf("%s: no environment recorded", c.Case)
 		}
-		claim("authorization server", env.URL("auth", "url"), c.Case)
-		claim("MCP server", env.URL("mcp", "url"), c.Case)
+		claimServer("authorization server", env.URL("auth", "url"), c)
+		claimServer("MCP server", env.URL("mcp", "url"), c)
 		for _, tok := range c.Observations.IssuedTokens {
 			claim("access token", tok, c.Case)
 		}

@@ -152,6 +152,7 @@ func proveFiles(t *testing.T, paths ...string) (*prove.Result, []*dsl.Variant) {
 // declares as data: the conformant client trips nothing, and each variant
 // trips exactly its target check plus only what follows from it.
 func TestBuiltinSuiteProvesEveryCheckBothWays(t *testing.T) {
+	t.Parallel()
 	res, declared := proveFiles(t)
 	for _, e := range res.Errors {
 		t.Errorf("harness error: %s", e)

@@ -179,11 +179,11 @@
 //   - fork: starts a child "sleep 300" in the client's own process group,
 //     holding its stdout and stderr, that outlives it; then behaves
 //     conformantly.
-//   - flood: writes 300 MiB to stdout in 64 KiB chunks, then behaves
-//     conformantly.
-//   - hammer: sends 10,000 token requests as fast as it can over one
-//     keep-alive connection, bounded by that count and a 20 second deadline,
-//     then fails.
+//   - flood: writes 300 MiB (or WIFDSL_CLIENT_FLOOD_MIB) to stdout in
+//     64 KiB chunks, then behaves conformantly.
+//   - hammer: sends 10,000 (or WIFDSL_CLIENT_HAMMER_COUNT) token requests
+//     as fast as it can over one keep-alive connection, bounded by that
+//     count and a 20 second deadline, then fails.
 //
 // [Bugs] lists the names; the variant blocks of scenarios.hcl and the
 // examples that share a name with one describe the same client.

@@ -5,14 +5,34 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"strconv"
 	"time"
 )
 
-// floodChunk and floodChunks make the 300 MiB the flood variant writes.
+// floodChunk is the size of the flood variant's writes.
+const floodChunk = 64 << 10
+
+// Sizes of the hostile variants, which a test may lower through the
+// environment to keep its run short: EnvFloodMiB (default 300) and
+// EnvHammerCount (default 10,000).
 const (
-	floodChunk  = 64 << 10
-	floodChunks = 300 << 20 / floodChunk
+	EnvFloodMiB    = "WIFDSL_CLIENT_FLOOD_MIB"
+	EnvHammerCount = "WIFDSL_CLIENT_HAMMER_COUNT"
 )
+
+// floodChunks is how many chunks the flood variant writes.
+func floodChunks() int { return envInt(EnvFloodMiB, 300) << 20 / floodChunk }
+
+// hammerCount is how many token requests the hammer variant sends.
+func hammerCount() int { return envInt(EnvHammerCount, 10000) }
+
+// envInt reads a positive integer from the environment, or returns def.
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil && n > 0 {
+		return n
+	}
+	return def
+}
 
 // blockForever never returns. It sleeps rather than blocking on a channel,
 // so the runtime's deadlock detector cannot end the process. Tests replace
@@ -32,12 +52,12 @@ var killSelf = func() {
 	blockForever()
 }
 
-// flood writes floodChunks chunks of floodChunk bytes to w, stopping at the
+// flood writes floodChunks() chunks of floodChunk bytes to w, stopping at the
 // first write error.
 func flood(w io.Writer) {
 	chunk := bytes.Repeat([]byte("flood-output-"), floodChunk/13+1)[:floodChunk-1]
 	chunk = append(chunk, '\n')
-	for range floodChunks {
+	for range floodChunks() {
 		if _, err := w.Write(chunk); err != nil {
 			return
 		}

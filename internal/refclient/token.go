@@ -19,8 +19,8 @@ import (
 const (
 	// maxTokenResponse bounds a token endpoint response body.
 	maxTokenResponse = 1 << 20
-	// hammerCount and hammerDeadline bound the hammer variant.
-	hammerCount    = 10000
+	// hammerDeadline bounds the hammer variant in time; hammerCount (see
+	// hostile.go) in requests.
 	hammerDeadline = 20 * time.Second
 )
 
@@ -215,14 +215,15 @@ func parseTokenResponse(resp *http.Response) (*oauth2.Token, error) {
 }
 
 // hammer is the hammer variant: the conformant token request, repeated
-// hammerCount times over keep-alive or until hammerDeadline, then a failure.
+// hammerCount() times over keep-alive or until hammerDeadline, then a failure.
 func (h *JWTBearerHandler) hammer(ctx context.Context, endpoint string, p tokenParams) error {
 	ctx, cancel := context.WithTimeout(ctx, hammerDeadline)
 	defer cancel()
 	form := h.tokenForm(p)
 	n := 0
 	var last error
-	for n < hammerCount && ctx.Err() == nil {
+	total := hammerCount()
+	for n < total && ctx.Err() == nil {
 		_, err := h.postForm(ctx, endpoint, form)
 		n++
 		if err != nil {

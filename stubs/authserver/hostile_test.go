@@ -189,9 +189,14 @@ func TestMalformedHTTP(t *testing.T) {
 // (slowloris) or a body: the server's timeouts close them, nothing slow is
 // recorded as a whole request, and correct clients are served meanwhile.
 func TestSlowClientsAreCutOff(t *testing.T) {
-	if testing.Short() {
-		t.Skip("waits for the server's read timeouts (5 s and 10 s)")
+	// The server's timeouts are 5 s for the headers and 10 s for the
+	// whole request; the test waits for a fifth of them. It is not
+	// parallel, so no other server starts meanwhile.
+	if s := newTestServer(t, Config{}); s.srv.ReadHeaderTimeout != 5*time.Second || s.srv.ReadTimeout != 10*time.Second {
+		t.Fatalf("timeouts %v and %v, want 5s and 10s", s.srv.ReadHeaderTimeout, s.srv.ReadTimeout)
 	}
+	defer func(h, r time.Duration) { readHeaderTimeout, readTimeout = h, r }(readHeaderTimeout, readTimeout)
+	readHeaderTimeout, readTimeout = readHeaderTimeout/5, readTimeout/5
 	s := newTestServer(t, Config{})
 	addr := strings.TrimPrefix(s.URL(), "http://")
 	const limit = 40 * time.Second // far beyond the server's timeouts

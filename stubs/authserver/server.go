@@ -34,12 +34,16 @@ const (
 
 // HTTP server limits. They bound how long a slow or stuck client can hold a
 // connection and how large its headers can be.
-const (
+var (
+	// Variables so that a test can wait for shorter ones.
 	readHeaderTimeout = 5 * time.Second
 	readTimeout       = 10 * time.Second
-	writeTimeout      = 10 * time.Second
-	idleTimeout       = 30 * time.Second
-	maxHeaderBytes    = 64 << 10
+)
+
+const (
+	writeTimeout   = 10 * time.Second
+	idleTimeout    = 30 * time.Second
+	maxHeaderBytes = 64 << 10
 )
 
 // Paths served, relative to the issuer URL.

@@ -96,9 +96,14 @@ func TestMalformedHTTP(t *testing.T) {
 }
 
 func TestSlowClientsAreCutOff(t *testing.T) {
-	if testing.Short() {
-		t.Skip("waits for the server's read timeouts")
+	// The server's timeouts are 5 s for the headers and 10 s for a body;
+	// the test waits for a fifth of them. It is not parallel, so no other
+	// server runs meanwhile.
+	if s := start(t, Config{ValidToken: issuedOnly}); s.srv.ReadHeaderTimeout != 5*time.Second || bodyReadTimeout != 10*time.Second {
+		t.Fatalf("timeouts %v and %v, want 5s and 10s", s.srv.ReadHeaderTimeout, bodyReadTimeout)
 	}
+	defer func(h, b time.Duration) { readHeaderTimeout, bodyReadTimeout = h, b }(readHeaderTimeout, bodyReadTimeout)
+	readHeaderTimeout, bodyReadTimeout = readHeaderTimeout/5, bodyReadTimeout/5
 	s := start(t, Config{ValidToken: issuedOnly})
 	addr := strings.TrimPrefix(s.BaseURL(), "http://")
 	const limit = 40 * time.Second

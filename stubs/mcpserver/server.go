@@ -39,14 +39,18 @@ const (
 	// ToolText is the text content the whoami tool returns.
 	ToolText = "authenticated"
 
+	idleTimeout    = 30 * time.Second
+	maxHeaderBytes = 64 << 10
+	tokenLifetime  = time.Hour
+)
+
+// Variables so that a test can wait for shorter ones.
+var (
 	readHeaderTimeout = 5 * time.Second
 	// bodyReadTimeout bounds reading the body of a request to the MCP
 	// endpoint (see record); a server-wide ReadTimeout would also end
 	// long-lived event streams.
 	bodyReadTimeout = 10 * time.Second
-	idleTimeout     = 30 * time.Second
-	maxHeaderBytes  = 64 << 10
-	tokenLifetime   = time.Hour
 )
 
 // Server is a running stub MCP server on a loopback port. Its methods are
