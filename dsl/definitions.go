@@ -113,6 +113,7 @@ type ServerAttrs struct {
 	PlainTokenEndpoint       *hcl.Attribute `hcl:"plain_token_endpoint,optional"`
 	SigningKey               *hcl.Attribute `hcl:"signing_key,optional"`
 	IDJAGClaims              *hcl.Attribute `hcl:"id_jag_claims,optional"`
+	AuthorizationResponseIss *hcl.Attribute `hcl:"authorization_response_iss,optional"` // late: over the running case
 	// MCP servers.
 	Path                        *hcl.Attribute `hcl:"path,optional"`
 	ChallengeScope              *hcl.Attribute `hcl:"challenge_scope,optional"`

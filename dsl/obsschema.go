@@ -44,10 +44,12 @@ func schemaSample(key string) *engine.Observations {
 			Query: kv, ContentType: "application/x-www-form-urlencoded", Header: http.Header(kv),
 			Body: "b", Form: kv, FormError: "e", RepeatedKeys: []string{key},
 			Claims: map[string]any{key: "v"}, AssertionHeader: map[string]any{key: "v"},
+			Code: &record.CodeGrant{Known: true, ClientID: "c", RedirectURI: "r", Scope: "s", Resource: "r",
+				CodeChallenge: "c", CodeChallengeMethod: "S256", PKCE: "verified"},
 			Response: record.TokenResponse{Status: 200, Error: "e", ErrorDescription: "d", Rule: "r", Reason: "x", AccessToken: "t", Scope: "s"},
 		}},
 		TokenRequestCount: 1,
-		Requests:          []record.Request{{Server: "auth", Seq: 1, At: time.Millisecond, Method: "GET", Path: "/", Query: kv, Status: 200}},
+		Requests:          []record.Request{{Server: "auth", Seq: 1, At: time.Millisecond, Method: "GET", Path: "/", Query: kv, Status: 200, Body: "b", Location: "l"}},
 		RequestCount:      1,
 		MCPRequests: []record.MCPRequest{{
 			Server: "mcp", Seq: 1, At: time.Millisecond, HTTPMethod: "POST", Path: "/mcp",

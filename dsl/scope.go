@@ -231,7 +231,7 @@ func requestJSON(r *record.Request) map[string]any {
 	return map[string]any{
 		"server": r.Server, "endpoint": r.Endpoint, "method": r.Method, "path": r.Path,
 		"query": firstValues(r.Query), "status": r.Status, "at_ms": ms(r.At), "rule": r.Rule,
-		"scheme": r.Scheme,
+		"scheme": r.Scheme, "body": r.Body, "location": r.Location,
 	}
 }
 
@@ -335,6 +335,7 @@ func tokenRequestJSON(tr *record.TokenRequest) map[string]any {
 			"method": tr.ClientAuth.Method, "client_id": tr.ClientAuth.ClientID,
 			"verified": tr.ClientAuth.Verified, "failure": tr.ClientAuth.Failure,
 		},
+		"code": codeGrantJSON(tr.Code),
 		"response": map[string]any{
 			"status":               tr.Response.Status,
 			"error":                tr.Response.Error,
@@ -347,6 +348,18 @@ func tokenRequestJSON(tr *record.TokenRequest) map[string]any {
 			"expires_in":           tr.Response.ExpiresIn,
 			"scope":                tr.Response.Scope,
 		},
+	}
+}
+
+// codeGrantJSON is what an authorization code was issued for, or nil.
+func codeGrantJSON(c *record.CodeGrant) any {
+	if c == nil {
+		return nil
+	}
+	return map[string]any{
+		"known": c.Known, "reused": c.Reused, "client_id": c.ClientID, "redirect_uri": c.RedirectURI,
+		"scope": c.Scope, "resource": c.Resource, "code_challenge": c.CodeChallenge,
+		"code_challenge_method": c.CodeChallengeMethod, "pkce": c.PKCE,
 	}
 }
 

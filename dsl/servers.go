@@ -19,7 +19,8 @@ var serverKinds = []string{string(engine.AuthorizationServer), string(engine.MCP
 var kindAttributes = func() map[engine.ServerKind][]string {
 	auth := []string{"issuer_path", "metadata_at", "metadata", "grant_types_supported", "registration",
 		"scopes_supported", "leeway", "token_ttl", "verify_assertion", "seen_jtis", "jti_replay",
-		"token_endpoint_auth_methods", "clients", "refresh_tokens", "trusted_keys", "plain_token_endpoint"}
+		"token_endpoint_auth_methods", "clients", "refresh_tokens", "trusted_keys", "plain_token_endpoint",
+		"authorization_response_iss"}
 	return map[engine.ServerKind][]string{
 		engine.AuthorizationServer: auth,
 		engine.IdentityProvider:    append(slices.Clone(auth), "signing_key", "id_jag_claims"),
@@ -307,6 +308,10 @@ func (cfg *Config) compileServerLate(ms *mergedServer, srv *engine.Server, lateC
 		if at := a.Metadata; at != nil {
 			diags = append(diags, checkLateShape(at.Expr, lateCtx, "an object", isObjectLike)...)
 			srv.Auth.MetadataFields = &lateValue{cfg: cfg, expr: at.Expr}
+		}
+		if at := a.AuthorizationResponseIss; at != nil {
+			diags = append(diags, checkLate(at.Expr, lateCtx, "a string or null", cty.String)...)
+			srv.Auth.AuthorizationResponseIss = &lateValue{cfg: cfg, expr: at.Expr}
 		}
 		rules, ds := cfg.compileRejects(ms.rejects, lateCtx)
 		diags = append(diags, ds...)

@@ -777,7 +777,7 @@ func TestHostileHammer(t *testing.T) {
 			Command: grouped(pgidFile, sized("hammer")), Timeout: 2 * time.Minute, FailFast: 2 * time.Minute, RetryBudget: -1,
 		}, 3*time.Minute)
 		o := cr.Observations
-		if strings.Contains(o.Client.Stderr, "gave up after") {
+		if o.TokenRequestCount < hammerTotal && strings.Contains(o.Client.Stderr, "giving up") {
 			// A slow or busy machine: the variant's own 20 s deadline
 			// ended the run before its 10,000 requests. The count is not
 			// known in advance; the concurrent test below proves it exact.

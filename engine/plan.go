@@ -237,6 +237,11 @@ type AuthServerSpec struct {
 	// PlainTokenEndpoint advertises the token endpoint on a second,
 	// plain-HTTP listener: in TLS mode, a downgrade.
 	PlainTokenEndpoint bool
+	// AuthorizationResponseIss, if set, computes the iss parameter of
+	// each authorization response (RFC 9207) from the running case: a
+	// string is sent as it is, nil omits the parameter. Unset sends the
+	// issuer.
+	AuthorizationResponseIss ValueFunc
 }
 
 // RegisteredClient is a client registered with an authorization server.

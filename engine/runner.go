@@ -424,6 +424,22 @@ func (st *runState) startAuth(s *Server) error {
 		cfg.MetadataFields = m
 	}
 	cfg.ResponseRules = st.liveRules(s, cfg.ResponseRules)
+	if f := s.Auth.AuthorizationResponseIss; f != nil {
+		cfg.AuthorizationResponseIss = func() (string, bool, error) {
+			v, err := f.Value(st.envSnapshot())
+			if err != nil {
+				return "", false, err
+			}
+			if v == nil {
+				return "", false, nil
+			}
+			iss, ok := v.(string)
+			if !ok {
+				return "", false, fmt.Errorf("authorization_response_iss must be a string or null, got %T", v)
+			}
+			return iss, true, nil
+		}
+	}
 	cfg.TLS = st.serverTLS()
 	cfg.TokenPrefix = "wif-at-" + sanitize(st.c.Name)
 	cfg.Start = st.start

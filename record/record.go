@@ -35,6 +35,16 @@ type Request struct {
 	Status   int                 // response status; 0 while no response is committed
 	Rule     string              // the scenario rule that answered, if any
 	Scheme   string              // "https" when the request came over TLS, else "http"
+	Body     string              // the request body, up to MaxRecordedBody bytes (the token endpoint's is in TokenRequest)
+	Location string              // the Location header answered (a redirect), if any
+}
+
+// MaxRecordedBody bounds the body kept in a Request.
+const MaxRecordedBody = 64 << 10
+
+// CapBody returns b as a string of at most MaxRecordedBody bytes.
+func CapBody(b []byte) string {
+	return string(b[:min(len(b), MaxRecordedBody)])
 }
 
 // Clone returns a deep copy of r.
@@ -112,7 +122,25 @@ type TokenRequest struct {
 	Claims          map[string]any      // claims of the assertion (or client_assertion) parameter, decoded without verification (numbers are float64); nil if none or undecodable
 	AssertionHeader map[string]any      // JOSE header of that assertion, if decodable
 	ClientAuth      ClientAuth          // how the client authenticated (RFC 6749 §2.3)
+	Code            *CodeGrant          // what the code of an authorization_code grant was issued for; nil for other grants
 	Response        TokenResponse
+}
+
+// CodeGrant is what the authorization code of a token request was issued
+// for (RFC 6749 §4.1.3), and how its PKCE verification went (RFC 7636 §4.6).
+type CodeGrant struct {
+	Known               bool   // the code is one the server issued
+	Reused              bool   // the code had been redeemed before
+	ClientID            string // the client_id of the authorization request
+	RedirectURI         string
+	Scope               string
+	Resource            string
+	CodeChallenge       string
+	CodeChallengeMethod string // "S256", "plain" or "" (no challenge)
+	// PKCE is "verified" (the verifier matches), "mismatch", "missing"
+	// (the request had a challenge, the token request no verifier) or
+	// "none" (the request had no challenge); "" when the code is unknown.
+	PKCE string
 }
 
 // ClientAuth is how a client authenticated at a token endpoint.
@@ -151,6 +179,10 @@ func (tr TokenRequest) Clone() TokenRequest {
 	cp.RepeatedKeys = slices.Clone(tr.RepeatedKeys)
 	cp.Claims = CloneJSON(tr.Claims)
 	cp.AssertionHeader = CloneJSON(tr.AssertionHeader)
+	if tr.Code != nil {
+		c := *tr.Code
+		cp.Code = &c
+	}
 	return cp
 }
 

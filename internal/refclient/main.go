@@ -16,6 +16,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -98,6 +99,25 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if u, err := url.Parse(serverURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		fmt.Fprintf(stderr, "wifclient: %q is not an http(s) URL\n", serverURL)
 		return 2
+	}
+	if scenario := os.Getenv(envScenario); isAuthCodeRun(scenario, os.Getenv(envContext)) {
+		var ac authCodeContext
+		_ = json.Unmarshal([]byte(os.Getenv(envContext)), &ac)
+		roots, err := trustedRoots()
+		if err != nil {
+			fmt.Fprintf(stderr, "wifclient: %v\n", err)
+			return 1
+		}
+		r := &run{v: v, url: serverURL, roots: roots, stdout: stdout, stderr: stderr}
+		if pv := os.Getenv(envProtocolVersion); slices.Contains(mcp.SupportedProtocolVersions(), pv) {
+			r.protocolVersion = pv
+		}
+		if r.v.Hang == "start" {
+			blockForever()
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), overallTimeout)
+		defer cancel()
+		return r.authCode(ctx, ac)
 	}
 	if scenario := os.Getenv(envScenario); isFlowScenario(scenario) {
 		var fc flowContext
@@ -258,7 +278,7 @@ func (r *run) main() int {
 	h.variant = r.v
 	h.clientID = r.cc.ClientID
 
-	line, err := r.session(ctx, h)
+	line, err := r.session(ctx, h, "the JWT-bearer grant")
 	tok := issuedToken(h)
 	r.addSecret(tok)
 	if file != "" {
@@ -321,7 +341,7 @@ func issuedToken(h *JWTBearerHandler) string {
 // session connects to the MCP server through h, lists the tools, calls
 // whoami when the server has it and closes the session. It returns the
 // success line.
-func (r *run) session(ctx context.Context, h *JWTBearerHandler) (string, error) {
+func (r *run) session(ctx context.Context, h auth.OAuthHandler, grant string) (string, error) {
 	var rt http.RoundTripper = r.newHTTPTransport()
 	if r.v.TokenInQuery {
 		rt = tokenInQuery{base: rt}
@@ -349,7 +369,9 @@ func (r *run) session(ctx context.Context, h *JWTBearerHandler) (string, error) 
 		return "", fmt.Errorf("refclient: connecting to %s: %w", r.url, err)
 	}
 	defer cs.Close()
-	r.addSecret(issuedToken(h))
+	if jh, ok := h.(*JWTBearerHandler); ok {
+		r.addSecret(issuedToken(jh))
+	}
 
 	var tools []*mcp.Tool
 	cursor := ""
@@ -381,6 +403,15 @@ func (r *run) session(ctx context.Context, h *JWTBearerHandler) (string, error) 
 		}
 		whoami = fmt.Sprintf("%q", r.clean(text))
 	}
+	if slices.ContainsFunc(tools, func(t *mcp.Tool) bool { return t.Name == "test-tool" }) {
+		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "test-tool", Arguments: map[string]any{}})
+		if err != nil {
+			return "", fmt.Errorf("refclient: tools/call test-tool: %w", err)
+		}
+		if res.IsError {
+			return "", fmt.Errorf("refclient: tools/call test-tool reported an error: %s", r.clean(firstText(res)))
+		}
+	}
 	server := "server"
 	if ir := cs.InitializeResult(); ir != nil && ir.ServerInfo != nil && ir.ServerInfo.Name != "" {
 		server = fmt.Sprintf("server %q", r.clean(ir.ServerInfo.Name))
@@ -388,8 +419,8 @@ func (r *run) session(ctx context.Context, h *JWTBearerHandler) (string, error) 
 	if err := cs.Close(); err != nil {
 		r.println(r.stderr, "wifclient: note: closing the session: "+err.Error())
 	}
-	return fmt.Sprintf("wifclient: ok: authorized with the JWT-bearer grant; %s at %s lists %d tool(s); whoami: %s",
-		server, r.url, len(tools), whoami), nil
+	return fmt.Sprintf("wifclient: ok: authorized with %s; %s at %s lists %d tool(s); whoami: %s",
+		grant, server, r.url, len(tools), whoami), nil
 }
 
 func firstText(res *mcp.CallToolResult) string {

@@ -61,6 +61,27 @@ type Variant struct {
 	// "/register" before the token request, ignoring the outcome.
 	Register bool `json:"register,omitempty"`
 
+	// The authorization code flow.
+
+	// AuthorizeOmit are query parameters left out of the authorization
+	// request (code_challenge, code_challenge_method, scope, resource,
+	// state).
+	AuthorizeOmit []string `json:"authorize_omit,omitempty"`
+	// AuthorizeParams are query parameters set on the authorization
+	// request, replacing the client's ({code_challenge_method = "plain"},
+	// {scope = "mcp:basic"}).
+	AuthorizeParams map[string]string `json:"authorize_params,omitempty"`
+	// RegisterOmit are fields left out of the dynamic client registration
+	// request (application_type, grant_types).
+	RegisterOmit []string `json:"register_omit,omitempty"`
+	// NoCIMD never uses a client ID metadata document, even where the
+	// authorization server supports them.
+	NoCIMD bool `json:"no_cimd,omitempty"`
+	// IgnoreIss neither reads the iss of the authorization response nor
+	// the metadata's authorization_response_iss_parameter_supported, so
+	// it accepts any issuer (RFC 9207 unchecked).
+	IgnoreIss bool `json:"ignore_iss,omitempty"`
+
 	// After the token response.
 
 	// Retries repeats a rejected token request this many more times,

@@ -81,6 +81,13 @@ func (s *Server) client(id string) *Client {
 			return &s.cfg.Clients[i]
 		}
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, c := range s.registered {
+		if c.ID == id && id != "" {
+			return &c
+		}
+	}
 	return nil
 }
 

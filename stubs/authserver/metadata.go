@@ -59,6 +59,9 @@ func (s *Server) buildMetadata() ([]byte, error) {
 	if s.cfg.Registration {
 		m["registration_endpoint"] = s.url + PathRegister
 	}
+	if s.authorizes() {
+		m["authorization_response_iss_parameter_supported"] = true // RFC 9207 §3
+	}
 	if slices.Contains(methods, AuthPrivateKeyJWT) {
 		m["token_endpoint_auth_signing_alg_values_supported"] = []string{"ES256", "ES384", "RS256", "PS256", "EdDSA"}
 	}

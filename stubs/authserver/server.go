@@ -95,6 +95,8 @@ type Server struct {
 	issuedList []string // access tokens, in issue order
 	endpointN  map[string]int
 	mounts     map[string]http.Handler // paths served by another server on this origin
+	codes      map[string]*authCode    // authorization codes issued
+	registered []Client                // clients registered at the registration endpoint
 }
 
 // New starts a stub authorization server on 127.0.0.1 at an ephemeral port,
@@ -404,7 +406,15 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	attempt := s.endpointN[endpoint]
 	s.mu.Unlock()
 
-	rep := s.route(r, endpoint, attempt, arrival)
+	var body []byte
+	if endpoint != record.EndpointToken && endpoint != "" && r.Method != http.MethodGet && r.Method != http.MethodHead {
+		var truncated bool
+		var err error
+		if body, truncated, err = readBody(r.Body, s.maxBody); err != nil || truncated {
+			body = nil
+		}
+	}
+	rep := s.route(r, endpoint, attempt, arrival, body)
 
 	if seq <= s.maxRecords {
 		rec := Request{
@@ -419,6 +429,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			Status:   rep.status,
 			Rule:     rep.rule,
 			Scheme:   schemeOf(r),
+			Body:     record.CapBody(body),
+			Location: rep.headers["Location"],
 		}
 		s.mu.Lock()
 		s.requests = append(s.requests, rec)
@@ -486,7 +498,7 @@ func (s *Server) ruleReply(endpoint string, in *record.Incoming) *reply {
 	return &rep
 }
 
-func (s *Server) route(r *http.Request, endpoint string, attempt int, arrival time.Time) (rep reply) {
+func (s *Server) route(r *http.Request, endpoint string, attempt int, arrival time.Time, body []byte) (rep reply) {
 	defer func() {
 		if p := recover(); p != nil {
 			rep = errorReply(http.StatusInternalServerError, "server_error", fmt.Sprintf("internal error: %v", p))
@@ -496,7 +508,6 @@ func (s *Server) route(r *http.Request, endpoint string, attempt int, arrival ti
 		return s.handleToken(r, attempt, arrival)
 	}
 	if endpoint != "" && s.cfg.ResponseRules.Has(endpoint) {
-		body, _, _ := readBody(r.Body, s.maxBody)
 		if rep := s.ruleReply(endpoint, s.incoming(r, endpoint, attempt, arrival, body)); rep != nil {
 			return *rep
 		}
@@ -510,20 +521,9 @@ func (s *Server) route(r *http.Request, endpoint string, attempt int, arrival ti
 	case record.EndpointJWKS:
 		return s.handleJWKS(r)
 	case record.EndpointAuthorize:
-		if r.Method != http.MethodGet && r.Method != http.MethodPost {
-			return methodNotAllowed("GET, POST")
-		}
-		return errorReply(http.StatusBadRequest, "unsupported_response_type",
-			"this authorization server issues tokens only at its token endpoint "+s.TokenEndpoint())
+		return s.handleAuthorize(r, body)
 	case record.EndpointRegister:
-		if !s.cfg.Registration {
-			return notFound()
-		}
-		if r.Method != http.MethodPost {
-			return methodNotAllowed("POST")
-		}
-		return errorReply(http.StatusBadRequest, "invalid_client_metadata",
-			"client registration is not available; use the token endpoint "+s.TokenEndpoint())
+		return s.handleRegister(r, body)
 	default:
 		return notFound()
 	}

@@ -189,6 +189,8 @@ func (s *Server) decide(tr *TokenRequest) (TokenResponse, reply) {
 		claims, jti, resp, rep, ok = s.checkAssertion(tr)
 	case record.GrantRefreshToken:
 		refreshed, resp, rep, ok = s.checkRefresh(tr)
+	case record.GrantAuthorizationCode:
+		_, resp, rep, ok = s.checkCode(tr)
 	case record.GrantTokenExchange:
 		if s.cfg.Exchange != nil {
 			claims, resp, rep, ok = s.checkExchange(tr)
@@ -260,6 +262,9 @@ func (s *Server) issue(tr *TokenRequest, grant string) (TokenResponse, reply) {
 	}
 	form := url.Values(tr.Form)
 	scope := form.Get("scope")
+	if scope == "" && tr.Code != nil {
+		scope = tr.Code.Scope // RFC 6749 §4.1.4: the scope the code was granted for
+	}
 	now := s.now()
 	at := &record.IssuedToken{Server: s.name, Token: token, Grant: grant, ClientID: tr.ClientAuth.ClientID,
 		Scope: scope, IssuedAt: now, ExpiresAt: now.Add(s.ttl)}

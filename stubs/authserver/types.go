@@ -62,6 +62,15 @@ type Config struct {
 	// MetadataFields are merged into the metadata document last: a field
 	// set to nil is removed.
 	MetadataFields map[string]any
+	// AuthorizationResponseIss, if set, gives the iss parameter of each
+	// authorization response (RFC 9207 §2) when GrantTypesSupported has
+	// authorization_code: send false omits it; any iss is sent as it is
+	// (a wrong issuer, or one that only normalizes to the right one). nil
+	// sends the issuer identifier. An error answers 500 and is reported to
+	// ResponseRules.OnError. The metadata advertises
+	// authorization_response_iss_parameter_supported either way, unless
+	// MetadataFields removes it.
+	AuthorizationResponseIss func() (iss string, send bool, err error)
 	// TokenEndpointAuthMethods are the client authentication methods the
 	// token endpoint accepts and the metadata advertises (RFC 8414 §2).
 	// Empty means ["none"]: no client authentication.

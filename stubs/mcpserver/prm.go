@@ -49,10 +49,12 @@ func (s *Server) endpointOf(p string) string {
 	return ""
 }
 
-// buildPRM encodes the RFC 9728 §2 metadata document.
-func (s *Server) buildPRM() ([]byte, error) {
+// buildPRM encodes the RFC 9728 §2 metadata document of resource: the
+// MCP endpoint's URL, or at the root well-known path the origin, the
+// resource identifier that path is derived from (§3.1).
+func (s *Server) buildPRM(resource string) ([]byte, error) {
 	m := map[string]any{
-		"resource":                 s.URL(),
+		"resource":                 resource,
 		"authorization_servers":    nonNil(s.cfg.AuthorizationServers),
 		"bearer_methods_supported": []string{"header"},
 		"resource_name":            ServerName,

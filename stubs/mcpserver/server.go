@@ -66,6 +66,7 @@ type Server struct {
 	scopes   []string // challenge scopes, RFC 6750 §3
 	prmPaths []string // where the protected resource metadata is served
 	prm      []byte   // the protected resource metadata document
+	prmRoot  []byte   // the document at the root well-known path, whose resource is the origin (RFC 9728 §3.1)
 	attempts map[string]int
 
 	log  *recordLog
@@ -131,7 +132,10 @@ func New(cfg Config) (*Server, error) {
 	}
 
 	s.prmPaths = prmPaths(path, cfg.PRMAt)
-	if s.prm, err = s.buildPRM(); err != nil {
+	if s.prm, err = s.buildPRM(s.URL()); err == nil {
+		s.prmRoot, err = s.buildPRM(strings.TrimSuffix(s.URL(), path))
+	}
+	if err != nil {
 		if ln != nil {
 			ln.Close()
 		}
@@ -163,6 +167,10 @@ func New(cfg Config) (*Server, error) {
 				return
 			}
 			w.Header().Set("Content-Type", "application/json")
+			if r.URL.Path == WellKnownPath {
+				_, _ = w.Write(s.prmRoot)
+				return
+			}
 			_, _ = w.Write(s.prm)
 		default:
 			http.NotFound(w, r)

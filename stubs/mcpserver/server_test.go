@@ -131,6 +131,10 @@ func TestProtectedResourceMetadata(t *testing.T) {
 		AuthorizationServers: []string{"http://127.0.0.1:1/", "http://127.0.0.1:2/tenant"},
 		ScopesSupported:      []string{"mcp:tools", "mcp:read"},
 	})
+	// The path-based document describes the MCP endpoint; the root one
+	// describes the origin, the resource its well-known path is derived
+	// from (RFC 9728 §3.1).
+	resources := map[string]string{s.MetadataURL(): s.URL(), s.BaseURL() + "/.well-known/oauth-protected-resource": s.BaseURL()}
 	for _, u := range []string{s.MetadataURL(), s.BaseURL() + "/.well-known/oauth-protected-resource"} {
 		resp, err := http.Get(u)
 		if err != nil {
@@ -149,7 +153,7 @@ func TestProtectedResourceMetadata(t *testing.T) {
 			t.Fatalf("GET %s: %v in %q", u, err, body)
 		}
 		want := map[string]any{
-			"resource":                 s.URL(),
+			"resource":                 resources[u],
 			"authorization_servers":    []any{"http://127.0.0.1:1/", "http://127.0.0.1:2/tenant"},
 			"scopes_supported":         []any{"mcp:tools", "mcp:read"},
 			"bearer_methods_supported": []any{"header"},
@@ -160,8 +164,8 @@ func TestProtectedResourceMetadata(t *testing.T) {
 			}
 		}
 		var prm oauthex.ProtectedResourceMetadata
-		if err := json.Unmarshal([]byte(body), &prm); err != nil || prm.Resource != s.BaseURL()+"/v1/mcp" {
-			t.Errorf("GET %s: resource %q (err %v), want %q", u, prm.Resource, err, s.BaseURL()+"/v1/mcp")
+		if err := json.Unmarshal([]byte(body), &prm); err != nil || prm.Resource != resources[u] {
+			t.Errorf("GET %s: resource %q (err %v), want %q", u, prm.Resource, err, resources[u])
 		}
 	}
 
