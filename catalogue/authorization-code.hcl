@@ -41,6 +41,21 @@ locals {
 # The authorization code flow as the official harness records it: SUCCESS
 # when observed, INFO when not; PKCE is judged on every request.
 checkset "authorization_code" {
+  checks = [checkset.authorize]
+
+  check "client-registration" {
+    name          = "ClientRegistration"
+    description   = "Client registered with the authorization server"
+    verifies      = requirement.RFC-7591-registration
+    condition     = anytrue([for r in requests : r.endpoint == "register" && r.status == 201])
+    error_message = "the client did not register"
+  }
+}
+
+# The flow of a client that does not register.
+checkset "authorize" {
+  checks = [checkset.pkce]
+
   check "authorization-request" {
     name          = "AuthorizationRequest"
     description   = "Client made authorization request"
@@ -48,7 +63,9 @@ checkset "authorization_code" {
     condition     = anytrue([for r in requests : r.endpoint == "authorize"])
     error_message = "the client sent no authorization request"
   }
+}
 
+checkset "pkce" {
   check "pkce-code-challenge-sent" {
     name          = "PKCECodeChallengeSent"
     description   = "Client sent code_challenge in authorization request"
@@ -80,13 +97,48 @@ checkset "authorization_code" {
     condition     = alltrue([for r in token_requests : r.code.pkce == "verified" if r.code != null])
     error_message = "PKCE verification: ${jsonencode([for r in token_requests : r.code.pkce if r.code != null])}"
   }
+}
+
+# The discovery scenarios require what the others only record: a check
+# that is never observed fails ("Expected Check Missing" in the official
+# harness).
+checkset "discovered" {
+  checks = [checkset.bearer, checkset.pkce]
+
+  check "authorization-server-metadata" {
+    name          = "AuthorizationServerMetadata"
+    description   = "Client requested authorization server metadata"
+    verifies      = requirement.RFC-8414-metadata-request
+    level         = MUST
+    condition     = anytrue([for r in requests : r.endpoint == "metadata" && r.status == 200])
+    error_message = "Expected Check Missing: the client did not fetch the authorization server metadata"
+  }
 
   check "client-registration" {
     name          = "ClientRegistration"
     description   = "Client registered with the authorization server"
     verifies      = requirement.RFC-7591-registration
+    level         = MUST
     condition     = anytrue([for r in requests : r.endpoint == "register" && r.status == 201])
-    error_message = "the client did not register"
+    error_message = "Expected Check Missing: the client did not register"
+  }
+
+  check "authorization-request" {
+    name          = "AuthorizationRequest"
+    description   = "Client made authorization request"
+    verifies      = requirement.OAUTH-2-1-authorization-request
+    level         = MUST
+    condition     = anytrue([for r in requests : r.endpoint == "authorize"])
+    error_message = "Expected Check Missing: the client sent no authorization request"
+  }
+
+  check "token-request" {
+    name          = "TokenRequest"
+    description   = "Client requested access token"
+    verifies      = requirement.OAUTH-2-1-token-request
+    level         = MUST
+    condition     = length(token_requests) > 0
+    error_message = "Expected Check Missing: the client made no token request"
   }
 }
 

@@ -46,6 +46,8 @@ locals {
 # which the client should obtain a token: SUCCESS when observed, INFO when
 # not (they never fail a run).
 checkset "observed" {
+  checks = [checkset.bearer, checkset.prm_observed]
+
   check "token-request" {
     name          = "TokenRequest"
     description   = "Client requested access token"
@@ -62,6 +64,9 @@ checkset "observed" {
     error_message = "the client did not fetch the authorization server metadata"
   }
 
+}
+
+checkset "prm_observed" {
   check "prm-pathbased-requested" {
     name          = "PRMPathBasedRequested"
     description   = "Client requested PRM metadata at path-based location"
@@ -69,7 +74,9 @@ checkset "observed" {
     condition     = anytrue([for r in requests : r.endpoint == "protected_resource_metadata" && r.status == 200])
     error_message = "the client did not fetch the protected resource metadata"
   }
+}
 
+checkset "bearer" {
   check "valid-bearer-token" {
     name          = "ValidBearerToken"
     description   = "Client provided valid bearer token"

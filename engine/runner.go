@@ -412,17 +412,6 @@ func (st *runState) startAuth(s *Server) error {
 		}
 		cfg.Exchange = &authserver.Exchange{Signer: signer, Claims: s.Auth.IDJAGClaims}
 	}
-	if s.Auth.MetadataFields != nil {
-		v, err := s.Auth.MetadataFields.Value(st.envSnapshot())
-		if err != nil {
-			return fmt.Errorf("metadata fields: %w", err)
-		}
-		m, ok := v.(map[string]any)
-		if !ok && v != nil {
-			return fmt.Errorf("metadata fields must be an object, got %T", v)
-		}
-		cfg.MetadataFields = m
-	}
 	cfg.ResponseRules = st.liveRules(s, cfg.ResponseRules)
 	if f := s.Auth.AuthorizationResponseIss; f != nil {
 		cfg.AuthorizationResponseIss = func() (string, bool, error) {
@@ -458,6 +447,21 @@ func (st *runState) startAuth(s *Server) error {
 	st.setEnv(func(e *Env) {
 		e.Servers = append(e.Servers, ServerInfo{Name: s.Name, Kind: s.Kind, URLs: authserver.URLs(as.Origin(), cfg)})
 	})
+	// The metadata fields see the server's own URLs (and those of the
+	// servers started before).
+	if s.Auth.MetadataFields != nil {
+		v, err := s.Auth.MetadataFields.Value(st.envSnapshot())
+		if err != nil {
+			return fmt.Errorf("metadata fields: %w", err)
+		}
+		m, ok := v.(map[string]any)
+		if !ok && v != nil {
+			return fmt.Errorf("metadata fields must be an object, got %T", v)
+		}
+		if err := as.SetMetadataFields(m); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 

@@ -210,6 +210,21 @@ func (s *Server) mounted(path string) http.Handler {
 	return s.mounts[path]
 }
 
+// SetMetadataFields replaces Config.MetadataFields: fields merged into the
+// metadata document last (nil removes one). It lets fields name the
+// server's own URLs, which are known only once it listens.
+func (s *Server) SetMetadataFields(fields map[string]any) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.cfg.MetadataFields = fields
+	doc, err := s.buildMetadata()
+	if err != nil {
+		return err
+	}
+	s.metadata = doc
+	return nil
+}
+
 // Origin returns the scheme, host and port the server listens on.
 func (s *Server) Origin() string { return s.origin }
 
@@ -517,7 +532,10 @@ func (s *Server) route(r *http.Request, endpoint string, attempt int, arrival ti
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			return methodNotAllowed("GET, HEAD")
 		}
-		return reply{status: http.StatusOK, contentType: "application/json", body: s.metadata}
+		s.mu.Lock()
+		doc := s.metadata
+		s.mu.Unlock()
+		return reply{status: http.StatusOK, contentType: "application/json", body: doc}
 	case record.EndpointJWKS:
 		return s.handleJWKS(r)
 	case record.EndpointAuthorize:
