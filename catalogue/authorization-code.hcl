@@ -199,10 +199,10 @@ checkset "code_refused" {
     error_message = "the client was still running after the refusal and was killed (${client.hung_in})"
   }
 
-  check "refused-no-mcp-access" {
-    name          = "No MCP access without a token"
+  check "refused-error-surfaced" {
+    name          = "Names the OAuth error"
     verifies      = requirement.refused-fails-clearly
-    condition     = !anytrue([for m in mcp_requests : m.issued_token])
-    error_message = "the client reached the MCP server with a token although the code exchange was refused"
+    condition     = anytrue([for r in requests : r.rule != "" && r.error != "" && mentions_error(client.output, r.error)])
+    error_message = "the client's output does not name the OAuth error of the refusal (${join(", ", distinct([for r in requests : r.error if r.rule != "" && r.error != ""]))})"
   }
 }

@@ -73,14 +73,13 @@ scenario "auth/metadata-default" {
     }
   }
 
-  case "metadata-unavailable" {
-    description = "The authorization server metadata answers 503: the client must fail clearly, without a loop."
+  case "authorization-denied" {
+    description = "The authorization endpoint redirects with error=access_denied: the client must stop, without a loop."
     server "as" {
-      rule "unavailable" {
-        endpoint          = "metadata"
-        status            = 503
-        error             = "temporarily_unavailable"
-        error_description = "metadata is unavailable"
+      rule "deny" {
+        endpoint = "authorize"
+        status   = 302
+        headers  = { Location = "${request.query.redirect_uri}?error=access_denied&state=${lookup(request.query, "state", "")}" }
       }
     }
     checks = [checkset.code_refused]

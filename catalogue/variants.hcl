@@ -44,8 +44,9 @@ variant "no-client-auth" {
 }
 
 variant "no-resource" {
-  description = "omits the resource parameter (RFC 8707)"
-  omit_params = ["resource"]
+  description    = "omits the resource parameter (RFC 8707) from token and authorization requests"
+  omit_params    = ["resource"]
+  authorize_omit = ["resource"]
 }
 
 variant "forged-token" {
@@ -86,4 +87,107 @@ variant "vague" {
 variant "leak" {
   description   = "prints the secrets of the context and the access token to stdout"
   print_secrets = true
+}
+
+# The authorization code flow.
+
+variant "no-pkce" {
+  description    = "authorization code: sends no PKCE challenge and no verifier"
+  authorize_omit = ["code_challenge", "code_challenge_method"]
+  omit_params    = ["code_verifier"]
+}
+
+variant "pkce-plain" {
+  description      = "authorization code: declares the plain PKCE method"
+  authorize_params = { code_challenge_method = "plain" }
+}
+
+variant "quit" {
+  description   = "exits 1 at once, before any request"
+  quit_at_start = true
+}
+
+variant "partial-scopes" {
+  description      = "authorization code: always asks for scope mcp:basic"
+  authorize_params = { scope = "mcp:basic" }
+}
+
+variant "asks-offline" {
+  description      = "authorization code: always asks for mcp:basic offline_access"
+  authorize_params = { scope = "mcp:basic offline_access" }
+}
+
+variant "ignore-scope" {
+  description            = "ignores the scope of the WWW-Authenticate challenge"
+  ignore_challenge_scope = true
+}
+
+variant "no-cimd" {
+  description = "authorization code: never uses a client ID metadata document"
+  no_cimd     = true
+}
+
+variant "no-refresh-registration" {
+  description   = "authorization code: registers without grant_types, and never with a metadata document"
+  register_omit = ["grant_types"]
+  no_cimd       = true
+}
+
+variant "ignore-iss" {
+  description = "authorization code: accepts any iss in the authorization response (RFC 9207 unchecked)"
+  ignore_iss  = true
+}
+
+variant "trust-metadata-issuer" {
+  description           = "authorization code: uses authorization server metadata whatever issuer it names"
+  trust_metadata_issuer = true
+}
+
+variant "trust-prm-resource" {
+  description        = "authorization code: authorizes for whatever resource the protected resource metadata names"
+  trust_prm_resource = true
+}
+
+variant "root-prm-first" {
+  description    = "authorization code: fetches the root protected resource metadata first"
+  probe_root_prm = true
+}
+
+variant "root-metadata" {
+  description         = "authorization code: also fetches the authorization server metadata at the root of its origin"
+  probe_root_metadata = true
+}
+
+variant "secret-basic" {
+  description = "authorization code: sends the client secret with HTTP Basic where the body is expected"
+  client_auth = "basic"
+}
+
+variant "sends-secret" {
+  description  = "authorization code: sends a client_secret in the body although it is a public client"
+  extra_params = { client_secret = "guessed-secret" }
+}
+
+variant "bad-resource" {
+  description      = "authorization code: names a relative resource in the authorization request"
+  authorize_params = { resource = "relative/mcp" }
+}
+
+# The scenarios in which a correct client gets no token prove what every
+# case checks with clients that wrongly go on.
+
+variant "trusting-forged" {
+  description           = "accepts any iss, metadata issuer and resource, then sends a token no server issued"
+  ignore_iss            = true
+  trust_metadata_issuer = true
+  trust_prm_resource    = true
+  forged_token          = true
+}
+
+variant "trusting-leak" {
+  description           = "accepts any iss, metadata issuer and resource, then prints its secrets"
+  ignore_iss            = true
+  trust_metadata_issuer = true
+  trust_prm_resource    = true
+  print_secrets         = true
 }

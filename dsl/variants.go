@@ -29,6 +29,16 @@ type VariantAttrs struct {
 	SelfSignedAssertion  *hcl.Attribute `hcl:"self_signed_assertion,optional"`
 	IgnoreChallengeScope *hcl.Attribute `hcl:"ignore_challenge_scope,optional"`
 	Scope                *hcl.Attribute `hcl:"scope,optional"`
+	AuthorizeOmit        *hcl.Attribute `hcl:"authorize_omit,optional"`
+	AuthorizeParams      *hcl.Attribute `hcl:"authorize_params,optional"`
+	RegisterOmit         *hcl.Attribute `hcl:"register_omit,optional"`
+	NoCIMD               *hcl.Attribute `hcl:"no_cimd,optional"`
+	IgnoreIss            *hcl.Attribute `hcl:"ignore_iss,optional"`
+	TrustMetadataIssuer  *hcl.Attribute `hcl:"trust_metadata_issuer,optional"`
+	TrustPRMResource     *hcl.Attribute `hcl:"trust_prm_resource,optional"`
+	ProbeRootPRM         *hcl.Attribute `hcl:"probe_root_prm,optional"`
+	ProbeRootMetadata    *hcl.Attribute `hcl:"probe_root_metadata,optional"`
+	QuitAtStart          *hcl.Attribute `hcl:"quit_at_start,optional"`
 	SkipDiscovery        *hcl.Attribute `hcl:"skip_discovery,optional"`
 	Register             *hcl.Attribute `hcl:"register,optional"`
 	Retries              *hcl.Attribute `hcl:"retries,optional"`
@@ -80,6 +90,16 @@ var variantTypes = map[string]cty.Type{
 	"stale_jwt_file":         cty.Bool,
 	"forged_token":           cty.Bool,
 	"ignore_exchange_error":  cty.Bool,
+	"authorize_omit":         cty.List(cty.String),
+	"authorize_params":       cty.Map(cty.String),
+	"register_omit":          cty.List(cty.String),
+	"no_cimd":                cty.Bool,
+	"ignore_iss":             cty.Bool,
+	"trust_metadata_issuer":  cty.Bool,
+	"trust_prm_resource":     cty.Bool,
+	"probe_root_prm":         cty.Bool,
+	"probe_root_metadata":    cty.Bool,
+	"quit_at_start":          cty.Bool,
 }
 
 // variantChoices are the accepted values of the enumerated attributes.

@@ -37,6 +37,7 @@ type Request struct {
 	Scheme   string              // "https" when the request came over TLS, else "http"
 	Body     string              // the request body, up to MaxRecordedBody bytes (the token endpoint's is in TokenRequest)
 	Location string              // the Location header answered (a redirect), if any
+	Error    string              // the OAuth error code answered (RFC 6749 §5.2, or the error of a redirect, §4.1.2.1), if any
 }
 
 // MaxRecordedBody bounds the body kept in a Request.

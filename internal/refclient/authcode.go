@@ -54,12 +54,31 @@ func isAuthCodeRun(scenario, rawContext string) bool {
 	return cc.ValidJWT == "" && cc.JWTFile == ""
 }
 
-// authCode runs the authorization code flow and an MCP session.
+// authCode runs the authorization code flow and an MCP session; the retry
+// variant runs it again after a failure.
 func (r *run) authCode(ctx context.Context, ac authCodeContext) int {
 	r.addSecret(ac.ClientSecret)
 	if r.v.PrintSecrets && ac.ClientSecret != "" {
 		fmt.Fprintf(r.stdout, "wifclient: debug: client_secret=%s\n", ac.ClientSecret)
 	}
+	if r.v.QuitAtStart {
+		r.println(r.stderr, "wifclient: giving up before any request")
+		return r.exit(1)
+	}
+	if r.v.ProbeRootPRM {
+		if u, err := url.Parse(r.url); err == nil {
+			probe(ctx, r.newHTTPTransport(), u.Scheme+"://"+u.Host+"/.well-known/oauth-protected-resource")
+		}
+	}
+	code := r.authCodeOnce(ctx, ac)
+	for i := 0; code != 0 && i < r.v.Retries; i++ {
+		code = r.authCodeOnce(ctx, ac)
+	}
+	return code
+}
+
+// authCodeOnce runs the flow once.
+func (r *run) authCodeOnce(ctx context.Context, ac authCodeContext) int {
 	hc := &http.Client{Transport: &authCodeMutator{base: r.newHTTPTransport(), v: r.v, r: r}}
 	cfg := &auth.AuthorizationCodeHandlerConfig{
 		RedirectURL: redirectURL,
@@ -85,6 +104,10 @@ func (r *run) authCode(ctx context.Context, ac authCodeContext) int {
 		return r.authCodeFail(err)
 	}
 	line, err := r.session(ctx, h, "the authorization code grant")
+	if err != nil && r.v.Retries > 0 {
+		r.println(r.stderr, "wifclient: authorization failed, trying again: "+r.clean(err.Error()))
+		return 1
+	}
 	if r.v.PrintSecrets {
 		if ts, terr := h.TokenSource(ctx); terr == nil && ts != nil {
 			if t, terr := ts.Token(); terr == nil {
@@ -109,6 +132,9 @@ func (r *run) authCodeFail(err error) int {
 	var oerr *OAuthError
 	if errors.As(err, &oerr) {
 		r.println(r.stderr, "wifclient: error: "+r.clean(oerr.Code))
+	}
+	if r.v.Hang == "after_error" {
+		blockForever()
 	}
 	return r.exit(1)
 }
@@ -185,8 +211,21 @@ func (m *authCodeMutator) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil || resp == nil {
 		return resp, err
 	}
-	if m.v.IgnoreIss && strings.Contains(req.URL.Path, "/.well-known/") && resp.StatusCode == http.StatusOK {
-		resp = dropJSONField(resp, "authorization_response_iss_parameter_supported")
+	wellKnown := strings.Contains(req.URL.Path, "/.well-known/") && resp.StatusCode == http.StatusOK
+	if m.v.ProbeRootMetadata && strings.Contains(req.URL.Path, "/.well-known/") && !strings.Contains(req.URL.Path, "protected-resource") &&
+		req.URL.Path != "/.well-known/oauth-authorization-server" && req.URL.Path != "/.well-known/openid-configuration" {
+		probe(req.Context(), m.base, req.URL.Scheme+"://"+req.URL.Host+"/.well-known/oauth-authorization-server")
+	}
+	if m.v.IgnoreIss && wellKnown {
+		resp = editJSON(resp, func(o map[string]any) { delete(o, "authorization_response_iss_parameter_supported") })
+	}
+	if m.v.TrustMetadataIssuer && wellKnown && !strings.Contains(req.URL.Path, "protected-resource") {
+		// Rewrites the issuer to the one the client looked for.
+		issuer := req.URL.Scheme + "://" + req.URL.Host + issuerPath(req.URL.Path)
+		resp = editJSON(resp, func(o map[string]any) { o["issuer"] = issuer })
+	}
+	if m.v.TrustPRMResource && wellKnown && strings.Contains(req.URL.Path, "protected-resource") {
+		resp = editJSON(resp, func(o map[string]any) { o["resource"] = m.r.url })
 	}
 	if m.v.IgnoreChallengeScope {
 		if h := resp.Header.Values("WWW-Authenticate"); len(h) > 0 {
@@ -278,13 +317,54 @@ func withBody(req *http.Request, body []byte) *http.Request {
 	return r
 }
 
-// dropJSONField removes a top-level field from a JSON object response.
-func dropJSONField(resp *http.Response, field string) *http.Response {
+// issuerPath is the path of the issuer whose metadata is at path (RFC
+// 8414 §3.1 insertion, or OpenID Connect Discovery appending).
+func issuerPath(path string) string {
+	for _, wk := range []string{"/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"} {
+		if rest, ok := strings.CutPrefix(path, wk); ok {
+			return rest
+		}
+		if rest, ok := strings.CutSuffix(path, wk); ok {
+			return rest
+		}
+	}
+	return ""
+}
+
+// forgedBearer replaces the bearer token of every request with one no
+// server issued.
+type forgedBearer struct{ base http.RoundTripper }
+
+// RoundTrip implements http.RoundTripper.
+func (t forgedBearer) RoundTrip(req *http.Request) (*http.Response, error) {
+	tok, ok := bearerToken(req)
+	if !ok {
+		return t.base.RoundTrip(req)
+	}
+	r := req.Clone(req.Context())
+	r.Header.Set("Authorization", "Bearer forged-"+tok)
+	return t.base.RoundTrip(r)
+}
+
+// probe sends a GET to u and ignores the answer.
+func probe(ctx context.Context, rt http.RoundTripper, u string) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return
+	}
+	if resp, err := rt.RoundTrip(req); err == nil {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
+		resp.Body.Close()
+	}
+}
+
+// editJSON applies edit to a JSON object response.
+func editJSON(resp *http.Response, edit func(map[string]any)) *http.Response {
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	resp.Body.Close()
 	var obj map[string]any
 	if err == nil && json.Unmarshal(body, &obj) == nil && obj != nil {
-		delete(obj, field)
+		edit(obj)
 		body, _ = json.Marshal(obj)
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))

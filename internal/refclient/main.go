@@ -352,6 +352,9 @@ func (r *run) session(ctx context.Context, h auth.OAuthHandler, grant string) (s
 	if len(r.v.OmitHeaders) > 0 {
 		rt = omitHeaders{base: rt, names: r.v.OmitHeaders}
 	}
+	if _, jwtBearer := h.(*JWTBearerHandler); r.v.ForgedToken && !jwtBearer {
+		rt = forgedBearer{base: rt}
+	}
 	client := mcp.NewClient(&mcp.Implementation{Name: "wifdsl-refclient", Version: "1.0.0"},
 		&mcp.ClientOptions{Capabilities: &mcp.ClientCapabilities{}})
 	transport := &mcp.StreamableClientTransport{

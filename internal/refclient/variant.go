@@ -81,6 +81,20 @@ type Variant struct {
 	// the metadata's authorization_response_iss_parameter_supported, so
 	// it accepts any issuer (RFC 9207 unchecked).
 	IgnoreIss bool `json:"ignore_iss,omitempty"`
+	// TrustMetadataIssuer accepts authorization server metadata whatever
+	// issuer it names (RFC 8414 §3.3 unchecked).
+	TrustMetadataIssuer bool `json:"trust_metadata_issuer,omitempty"`
+	// TrustPRMResource accepts protected resource metadata whatever
+	// resource it names (RFC 9728 §3.3 unchecked).
+	TrustPRMResource bool `json:"trust_prm_resource,omitempty"`
+	// ProbeRootPRM first fetches the protected resource metadata at the
+	// root of the MCP server's origin, whatever the challenge says.
+	ProbeRootPRM bool `json:"probe_root_prm,omitempty"`
+	// ProbeRootMetadata also fetches the authorization server metadata at
+	// the root of its origin whenever it looks for an issuer's metadata.
+	ProbeRootMetadata bool `json:"probe_root_metadata,omitempty"`
+	// QuitAtStart prints an error and exits 1 before any request.
+	QuitAtStart bool `json:"quit_at_start,omitempty"`
 
 	// After the token response.
 

@@ -369,6 +369,24 @@ type reply struct {
 	rule        string            // the scenario rule that answered, if any
 }
 
+// oauthError is the OAuth error code the reply carries: in its JSON body
+// or in the query of its redirect.
+func (rep reply) oauthError() string {
+	if loc := rep.headers["Location"]; loc != "" {
+		if u, err := url.Parse(loc); err == nil && u.Query().Get("error") != "" {
+			return u.Query().Get("error")
+		}
+	}
+	if rep.status < 400 || !strings.Contains(rep.contentType, "json") {
+		return ""
+	}
+	var d struct {
+		Error string `json:"error"`
+	}
+	_ = json.Unmarshal(rep.body, &d)
+	return d.Error
+}
+
 // fromRule turns a rule's reply into a reply.
 func fromRule(name string, r rules.Reply) reply {
 	r = r.Effective()
@@ -446,6 +464,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 			Scheme:   schemeOf(r),
 			Body:     record.CapBody(body),
 			Location: rep.headers["Location"],
+			Error:    rep.oauthError(),
 		}
 		s.mu.Lock()
 		s.requests = append(s.requests, rec)
