@@ -1,6 +1,7 @@
 package dsl
 
 import (
+	"cmp"
 	"fmt"
 	"reflect"
 	"runtime"
@@ -44,6 +45,8 @@ func (cfg *Config) Compile() (*engine.Plan, hcl.Diagnostics) {
 		}
 		plan.Scenarios = append(plan.Scenarios, sp)
 	}
+	plan.Suites = cfg.planSuites() // suites.go
+
 	diags = append(diags, cfg.hintUnverified(cfg.unverifiedRequirements())...) // suggest.go
 	diags = dedupeDiagnostics(diags)                                           // diagnostics.go
 	if diags.HasErrors() {
@@ -209,7 +212,7 @@ func mergeBodies(s, c *CaseBody) *merged {
 func (cfg *Config) compileCase(s *Scenario, cd *CaseDef, memo *lateMemo) (*engine.Case, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	m := mergeBodies(s.Body, cd.Body)
-	c := &engine.Case{Scenario: s.Name, Name: cd.Name, ProtocolVersion: s.ProtocolVersion}
+	c := &engine.Case{Scenario: s.Name, Name: cd.Name, ProtocolVersion: cfg.protocolVersionOf(s)}
 	readAttr(&diags, m.attrs.Description, cfg.ctx, evalString, &c.Description)
 	readAttr(&diags, m.attrs.Timeout, cfg.ctx, evalPositiveDuration, &c.Timeout)
 	readAttr(&diags, m.attrs.FailFast, cfg.ctx, evalPositiveDuration, &c.FailFast)
@@ -246,8 +249,8 @@ func (cfg *Config) compileCase(s *Scenario, cd *CaseDef, memo *lateMemo) (*engin
 	// Late expressions are checked against this context: the env variables
 	// exist but their values are unknown.
 	lateCtx := cfg.ctx.NewChild()
-	lateCtx.Variables = placeholderEnvVariables(c.Servers, keyNames, s.Name, cd.Name, names, true)
-	preview := cfg.lazyPreview(c.Servers, keyNames, s.Name, cd.Name, names)
+	lateCtx.Variables = placeholderEnvVariables(c.Servers, keyNames, s.Name, cd.Name, c.ProtocolVersion, names, true)
+	preview := cfg.lazyPreview(c.Servers, keyNames, s.Name, cd.Name, c.ProtocolVersion, names)
 	for i, ms := range servers {
 		diags = append(diags, cfg.compileServerLate(ms, c.Servers[i], lateCtx)...)
 	}
@@ -265,7 +268,7 @@ func (cfg *Config) compileCase(s *Scenario, cd *CaseDef, memo *lateMemo) (*engin
 	jf, ds := cfg.compileJWTFile(m.jwtFile, names)
 	c.JWTFile = jf
 	diags = append(diags, ds...)
-	checks, ds := cfg.compileChecks(s, cd, lateCtx, memo.forCase(s.Name, cd.Name, names))
+	checks, ds := cfg.compileChecks(s, cd, c.ProtocolVersion, lateCtx, memo.forCase(s.Name, cd.Name, names))
 	diags = append(diags, ds...)
 	c.Checks = checks
 	if len(checks) == 0 && !diags.HasErrors() && !cfg.decodeErrors {
@@ -278,6 +281,12 @@ func (cfg *Config) compileCase(s *Scenario, cd *CaseDef, memo *lateMemo) (*engin
 		})
 	}
 	return c, diags
+}
+
+// protocolVersionOf is the protocol version the cases of s run at: the
+// one of Options.ProtocolVersion, else the scenario's, else the default.
+func (cfg *Config) protocolVersionOf(s *Scenario) string {
+	return cmp.Or(cfg.protocolVersion, s.ProtocolVersion, engine.DefaultProtocolVersion)
 }
 
 // The names the language gives the servers of its auth_server and
@@ -446,10 +455,10 @@ func (cm caseMemo) checkLate(expr hcl.Expression, ctx *hcl.EvalContext, want str
 
 // memoized returns check's diagnostics for the expression anchor, checked
 // as want, computing them once per scope: once for every case, unless one
-// of exprs reads scenario or case, then once per scenario and case. Only
-// expressions held by pointer are memoized: their identity is their
-// source, while wrapped expressions (from dynamic blocks) may evaluate
-// differently per use.
+// of exprs reads scenario, case or protocol_version, then once per
+// scenario and case. Only expressions held by pointer are memoized: their
+// identity is their source, while wrapped expressions (from dynamic
+// blocks) may evaluate differently per use.
 func (cm caseMemo) memoized(anchor hcl.Expression, want string, exprs []hcl.Expression, check func() hcl.Diagnostics) hcl.Diagnostics {
 	m := cm.m
 	if m == nil || reflect.TypeOf(anchor).Kind() != reflect.Pointer {
@@ -467,7 +476,7 @@ func (cm caseMemo) memoized(anchor hcl.Expression, want string, exprs []hcl.Expr
 				continue
 			}
 			for _, t := range e.Variables() {
-				if r := t.RootName(); r == "scenario" || r == "case" {
+				if r := t.RootName(); r == "scenario" || r == "case" || r == "protocol_version" {
 					reads = true
 				}
 			}
@@ -497,7 +506,7 @@ func (cm caseMemo) memoized(anchor hcl.Expression, want string, exprs []hcl.Expr
 	return out
 }
 
-func (cfg *Config) compileChecks(s *Scenario, cd *CaseDef, lateCtx *hcl.EvalContext, memo caseMemo) ([]*engine.Check, hcl.Diagnostics) {
+func (cfg *Config) compileChecks(s *Scenario, cd *CaseDef, protocolVersion string, lateCtx *hcl.EvalContext, memo caseMemo) ([]*engine.Check, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	var defs []*CheckDef
 	var addSet func(name string)
@@ -523,9 +532,28 @@ func (cfg *Config) compileChecks(s *Scenario, cd *CaseDef, lateCtx *hcl.EvalCont
 	checkCtx.Variables = staticObservations() // obsschema.go
 	dynCtx := lateCtx.NewChild()
 	dynCtx.Variables = placeholderObservationVariables()
+	var enabledCtx *hcl.EvalContext // built on first use: few checks have enabled
 	seen := map[string]*CheckDef{}
 	var out []*engine.Check
 	for _, d := range defs {
+		if d.Enabled != nil {
+			if enabledCtx == nil {
+				enabledCtx = cfg.ctx.NewChild()
+				enabledCtx.Variables = staticCaseVariables(s.Name, cd.Name, protocolVersion)
+			}
+			on, ds := evalEnabled(d.Enabled, enabledCtx)
+			diags = append(diags, ds...)
+			if !on {
+				// Absent from the case, as a check the official harness
+				// does not emit at this version; its expressions are still
+				// checked, so an error does not wait for the version that
+				// enables it.
+				if d.Condition != nil {
+					diags = append(diags, memo.checkCheck(d, checkCtx, dynCtx)...)
+				}
+				continue
+			}
+		}
 		if prev, dup := seen[d.ID]; dup {
 			if prev == d {
 				continue // the same check reached through two check sets

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/wifdsl/wifdsl/engine"
@@ -20,9 +21,14 @@ type Config struct {
 	Variables map[string]*Variable
 	// Variants are the variant blocks, in order (see variants.go).
 	Variants []*Variant
+	// Suites are the suite blocks, in order (see suites.go).
+	Suites []*Suite
 
 	ctx     *hcl.EvalContext
 	sources map[string][]byte
+	// protocolVersion, when set, replaces every scenario's
+	// protocol_version (Options.ProtocolVersion).
+	protocolVersion string
 	// decodeErrors is set when decoding found errors: Compile then leaves
 	// out the diagnostics those errors would cause in turn.
 	decodeErrors bool
@@ -56,6 +62,9 @@ type CheckDef struct {
 	Level        engine.Level // explicit level, or the strictest verified requirement's
 	Condition    hcl.Expression
 	ErrorMessage hcl.Expression
+	// Enabled decides, per case, whether the check is part of it; nil
+	// means always.
+	Enabled *hcl.Attribute
 	// Locals are the check's named values, in evaluation order.
 	Locals    []*hcl.Attribute
 	DeclRange hcl.Range
@@ -172,13 +181,25 @@ func DecodeWith(files []*hcl.File, opts Options) (*Config, hcl.Diagnostics) {
 			cfg.sources[r.Filename] = f.Bytes
 		}
 	}
+	var diags hcl.Diagnostics
+	if v := opts.ProtocolVersion; v != "" {
+		if err := CheckProtocolVersion(v); err != nil {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid protocol version",
+				Detail:   fmt.Sprintf("The protocol version every scenario runs at: %s.", err),
+			})
+		}
+		cfg.protocolVersion = v
+	}
 	// A recursive function would never finish evaluating: refuse it
 	// before anything is evaluated, whoever parsed the files.
-	if diags := recursiveFunctions(files); diags.HasErrors() {
+	if ds := recursiveFunctions(files); ds.HasErrors() {
 		cfg.ctx = newRootContext(Functions())
-		return cfg, diags
+		return cfg, append(diags, ds...)
 	}
-	body, diags := cfg.prepare(files, opts)
+	body, ds := cfg.prepare(files, opts)
+	diags = append(diags, ds...)
 	content, ds := body.Content(schemas["(file)"])
 	diags = append(diags, ds...)
 	scenarios := map[string]*Scenario{}
@@ -219,10 +240,24 @@ func DecodeWith(files []*hcl.File, opts Options) (*Config, hcl.Diagnostics) {
 					continue
 				}
 				cfg.Variants = append(cfg.Variants, v)
+			case "suite":
+				su, ds := cfg.decodeSuite(b)
+				diags = append(diags, ds...)
+				// Suite names are matched ignoring case, as --suite takes them.
+				if i := slices.IndexFunc(cfg.Suites, func(p *Suite) bool { return strings.EqualFold(p.Name, su.Name) }); i >= 0 {
+					d := duplicate("suite", su.Name, su.NameRange, cfg.Suites[i].DeclRange)
+					if prev := cfg.Suites[i].Name; prev != su.Name {
+						d.Detail = fmt.Sprintf("A suite named %q was already declared at %s, and --suite matches names ignoring case. Each suite needs a unique name.", prev, cfg.Suites[i].DeclRange)
+					}
+					diags = append(diags, d)
+					continue
+				}
+				cfg.Suites = append(cfg.Suites, su)
 			}
 		}
 	}
 	diags = append(diags, cfg.checkReferences()...)
+	diags = append(diags, cfg.checkSuites()...)
 	cfg.decodeErrors = diags.HasErrors()
 	if len(cfg.Scenarios) == 0 && !diags.HasErrors() && len(files) > 0 {
 		var rng *hcl.Range
@@ -401,6 +436,7 @@ func (cfg *Config) decodeCheck(b *hcl.Block) (*CheckDef, hcl.Diagnostics) {
 	if a := attrs.ErrorMessage; a != nil {
 		c.ErrorMessage = a.Expr
 	}
+	c.Enabled = attrs.Enabled
 	locals, ds := cfg.decodeCheckLocals(content.Blocks)
 	diags = append(diags, ds...)
 	c.Locals = locals
@@ -421,7 +457,12 @@ func (cfg *Config) decodeScenario(b *hcl.Block) (*Scenario, hcl.Diagnostics) {
 	}
 	bindAttrs(content.Attributes, &s.Attrs)
 	readAttr(&diags, s.Attrs.Extension, cfg.ctx, evalString, &s.Extension)
-	readAttr(&diags, s.Attrs.ProtocolVersion, cfg.ctx, evalString, &s.ProtocolVersion)
+	if readAttr(&diags, s.Attrs.ProtocolVersion, cfg.ctx, evalString, &s.ProtocolVersion) {
+		if err := CheckProtocolVersion(s.ProtocolVersion); err != nil {
+			diags = append(diags, invalidValue(s.Attrs.ProtocolVersion, "Invalid protocol version", fmt.Sprintf("The protocol version is sent to the client as MCP_CONFORMANCE_PROTOCOL_VERSION and compared by version_at_least: %s.", err)))
+			s.ProtocolVersion = "" // the default, so that the error is reported once
+		}
+	}
 	body, ds := cfg.decodeCaseBody(content)
 	diags = append(diags, ds...)
 	s.Body = body

@@ -36,6 +36,13 @@ type CheckAttrs struct {
 	Level        *hcl.Attribute `hcl:"level,optional"`
 	Condition    *hcl.Attribute `hcl:"condition"`              // late: over the observations
 	ErrorMessage *hcl.Attribute `hcl:"error_message,optional"` // late: over the observations
+	Enabled      *hcl.Attribute `hcl:"enabled,optional"`       // static, per case: over protocol_version
+}
+
+// SuiteAttrs are the attributes of a suite block.
+type SuiteAttrs struct {
+	Description *hcl.Attribute `hcl:"description,optional"`
+	Scenarios   *hcl.Attribute `hcl:"scenarios"`
 }
 
 // CaseAttrs are the attributes scenario and case bodies share.
@@ -162,6 +169,7 @@ var blockHeaders = map[string][]hcl.BlockHeaderSchema{
 		{Type: "checkset", LabelNames: []string{"name"}},
 		{Type: "scenario", LabelNames: []string{"name"}},
 		{Type: "variant", LabelNames: []string{"name"}},
+		{Type: "suite", LabelNames: []string{"name"}},
 	},
 	"checkset": {checkBlock},
 	"check":    {{Type: "locals"}}, // named values over the observations: checklocals.go
@@ -209,6 +217,7 @@ var attrsOf = map[string][]any{
 	"key":         {&KeyAttrs{}},
 	"jwt_file":    {&JWTFileAttrs{}},
 	"variant":     {&VariantAttrs{}}, // see variants.go
+	"suite":       {&SuiteAttrs{}},   // see suites.go
 }
 
 // schemas are the body schemas of every block type, derived once.

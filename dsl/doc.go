@@ -29,6 +29,7 @@
 //	                checked against before a run
 //	checklocals.go  a check's locals block: named values over the observations
 //	variants.go     variant blocks: broken clients as data, for wifdsl prove
+//	suites.go       suite blocks: named sets of scenarios, for --suite
 //	suggest.go      "Did you mean" for attributes and misspelt requirements
 //	parsechunks.go  parsing large files in pieces on every CPU
 //

@@ -1,12 +1,14 @@
 package dsl
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"time"
 	"unicode"
 
 	"github.com/hashicorp/hcl/v2/ext/tryfunc"
+	"github.com/wifdsl/wifdsl/engine"
 	"github.com/wifdsl/wifdsl/jwt"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
@@ -17,7 +19,7 @@ import (
 // Functions returns every function that scenario expressions can call:
 // go-cty's stdlib under Terraform-style names, try and can, and wifdsl's
 // own (strcontains, startswith, endswith, alltrue, anytrue,
-// mentions_error, jwt_claims, jwt_header, duration_ms).
+// mentions_error, jwt_claims, jwt_header, duration_ms, version_at_least).
 func Functions() map[string]function.Function {
 	return map[string]function.Function{
 		// numbers
@@ -51,15 +53,16 @@ func Functions() map[string]function.Function {
 		// error handling
 		"try": tryfunc.TryFunc, "can": tryfunc.CanFunc,
 		// wifdsl
-		"strcontains":    strContainsFunc,
-		"startswith":     startsWithFunc,
-		"endswith":       endsWithFunc,
-		"alltrue":        allTrueFunc,
-		"anytrue":        anyTrueFunc,
-		"mentions_error": mentionsErrorFunc,
-		"jwt_claims":     jwtPartFunc(false),
-		"jwt_header":     jwtPartFunc(true),
-		"duration_ms":    durationMSFunc,
+		"strcontains":      strContainsFunc,
+		"startswith":       startsWithFunc,
+		"endswith":         endsWithFunc,
+		"alltrue":          allTrueFunc,
+		"anytrue":          anyTrueFunc,
+		"mentions_error":   mentionsErrorFunc,
+		"jwt_claims":       jwtPartFunc(false),
+		"jwt_header":       jwtPartFunc(true),
+		"duration_ms":      durationMSFunc,
+		"version_at_least": versionAtLeastFunc,
 	}
 }
 
@@ -186,6 +189,34 @@ var durationMSFunc = function.New(&function.Spec{
 		return cty.NumberFloatVal(float64(d) / float64(time.Millisecond)), nil
 	},
 })
+
+// version_at_least(version, min) reports whether the MCP protocol version
+// version is min or a later one. Protocol versions are dates, so the later
+// date is the later version.
+var versionAtLeastFunc = function.New(&function.Spec{
+	Params: []function.Parameter{
+		{Name: "version", Type: cty.String},
+		{Name: "min", Type: cty.String},
+	},
+	Type: function.StaticReturnType(cty.Bool),
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		for i, a := range args {
+			if err := CheckProtocolVersion(a.AsString()); err != nil {
+				return cty.NilVal, function.NewArgError(i, err)
+			}
+		}
+		return cty.BoolVal(args[0].AsString() >= args[1].AsString()), nil
+	},
+})
+
+// CheckProtocolVersion returns an error unless v is an MCP protocol
+// version: a date written YYYY-MM-DD, such as 2025-11-25.
+func CheckProtocolVersion(v string) error {
+	if _, err := time.Parse(time.DateOnly, v); err != nil || len(v) != len(time.DateOnly) {
+		return fmt.Errorf("%q is not a protocol version; MCP protocol versions are dates written YYYY-MM-DD, such as %q", v, engine.DefaultProtocolVersion)
+	}
+	return nil
+}
 
 func convertBool(v cty.Value) (bool, error) {
 	if v.Type() != cty.Bool {

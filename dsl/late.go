@@ -232,10 +232,10 @@ func (f *claimsFunc) Preview() map[string]string {
 // placeholder ports, assertions by name), built on first use: compiling
 // does not need it, and building it for every case and assertion was a
 // large part of compiling big files.
-func (cfg *Config) lazyPreview(servers []*engine.Server, keys []string, scenario, caseName string, names []string) func() *hcl.EvalContext {
+func (cfg *Config) lazyPreview(servers []*engine.Server, keys []string, scenario, caseName, protocolVersion string, names []string) func() *hcl.EvalContext {
 	return sync.OnceValue(func() *hcl.EvalContext {
 		ctx := cfg.ctx.NewChild()
-		ctx.Variables = placeholderEnvVariables(servers, keys, scenario, caseName, names, false)
+		ctx.Variables = placeholderEnvVariables(servers, keys, scenario, caseName, protocolVersion, names, false)
 		return ctx
 	})
 }

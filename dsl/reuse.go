@@ -20,6 +20,11 @@ type Options struct {
 	// read as an HCL expression (5, true, ["a"]) or, when it is not one,
 	// as a plain string.
 	Vars map[string]string
+	// ProtocolVersion, when set, replaces the protocol_version of every
+	// scenario (wifdsl run --spec-version): the clients receive it and
+	// check enabled attributes are decided by it. It must be a date
+	// written YYYY-MM-DD (CheckProtocolVersion).
+	ProtocolVersion string
 }
 
 var reuseSchema = &hcl.BodySchema{

@@ -1,6 +1,7 @@
 package dsl
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -52,7 +53,8 @@ func newRootContext(funcs map[string]function.Function) *hcl.EvalContext {
 // envVariables exposes a running case's environment: each server's URLs
 // (server.<name>; auth_server and mcp_server name the servers of the
 // auth_server and mcp_server blocks), the minted assertions, the names of
-// the scenario and case, and the context once computed.
+// the scenario and case, the protocol version, and the context once
+// computed.
 func envVariables(env *engine.Env) map[string]cty.Value {
 	servers := map[string]cty.Value{}
 	for _, s := range env.Servers {
@@ -86,6 +88,7 @@ func envVariables(env *engine.Env) map[string]cty.Value {
 	vars["key"] = cty.ObjectVal(keys)
 	vars["scenario"] = cty.StringVal(env.Scenario)
 	vars["case"] = cty.StringVal(env.Case)
+	vars["protocol_version"] = cty.StringVal(cmp.Or(env.ProtocolVersion, engine.DefaultProtocolVersion))
 	if env.Context != nil {
 		if v, err := jsonToCty(env.Context); err == nil {
 			vars["context"] = v
@@ -111,7 +114,7 @@ func serverVariables(servers map[string]cty.Value) map[string]cty.Value {
 // before a run: server URLs on placeholder origins (or unknown, when
 // unknownURLs is set), and each declared assertion with an unknown token
 // and claims.
-func placeholderEnvVariables(servers []*engine.Server, keyNames []string, scenario, caseName string, assertionNames []string, unknownURLs bool) map[string]cty.Value {
+func placeholderEnvVariables(servers []*engine.Server, keyNames []string, scenario, caseName, protocolVersion string, assertionNames []string, unknownURLs bool) map[string]cty.Value {
 	sv := map[string]cty.Value{}
 	for _, s := range servers {
 		urls := map[string]cty.Value{}
@@ -150,7 +153,19 @@ func placeholderEnvVariables(servers []*engine.Server, keyNames []string, scenar
 	vars["key"] = cty.ObjectVal(keys)
 	vars["scenario"] = cty.StringVal(scenario)
 	vars["case"] = cty.StringVal(caseName)
+	vars["protocol_version"] = cty.StringVal(protocolVersion)
 	return vars
+}
+
+// staticCaseVariables are what a check's enabled attribute sees besides
+// the static variables: the names of the scenario and the case, and the
+// protocol version the case runs at.
+func staticCaseVariables(scenario, caseName, protocolVersion string) map[string]cty.Value {
+	return map[string]cty.Value{
+		"scenario":         cty.StringVal(scenario),
+		"case":             cty.StringVal(caseName),
+		"protocol_version": cty.StringVal(protocolVersion),
+	}
 }
 
 // keyFields are the fields of key.<name> besides name.

@@ -285,3 +285,26 @@ func nameSuggestion(given string, known []string) string {
 	}
 	return best
 }
+
+// evalEnabled reads a check's enabled attribute: a bool known before the
+// case runs, null meaning the default (enabled). It is true after an
+// error, so that one error does not cause others.
+func evalEnabled(a *hcl.Attribute, ctx *hcl.EvalContext) (bool, hcl.Diagnostics) {
+	v, diags := evalValue(a, ctx)
+	if diags.HasErrors() {
+		for _, d := range diags {
+			if d.Summary == "Unknown variable" {
+				d.Detail += " The enabled attribute is decided before the case runs, from protocol_version, scenario, case, variables and locals; the observations come later."
+			}
+		}
+		return true, diags
+	}
+	if v.IsNull() {
+		return true, diags
+	}
+	bv, err := convert.Convert(v, cty.Bool)
+	if err != nil {
+		return true, append(diags, typeError(a, "a bool", v.Type(), ctx))
+	}
+	return bv.True(), diags
+}

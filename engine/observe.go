@@ -12,6 +12,9 @@ import (
 type Env struct {
 	Scenario string
 	Case     string
+	// ProtocolVersion is the MCP protocol version the case runs at, as the
+	// client receives it in MCP_CONFORMANCE_PROTOCOL_VERSION.
+	ProtocolVersion string
 	// Servers are the started servers, in start order.
 	Servers []ServerInfo
 	// Keys are the case's named keys, by name.

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"strings"
 	"time"
 
 	"github.com/wifdsl/wifdsl/jwt"
@@ -55,6 +56,28 @@ const (
 // Plan is a compiled set of scenarios, ready to run.
 type Plan struct {
 	Scenarios []*Scenario
+	// Suites are the named sets of scenarios a run can be limited to
+	// (wifdsl run --suite NAME), in declaration order.
+	Suites []*Suite
+}
+
+// Suite is a named set of scenarios of a plan.
+type Suite struct {
+	Name        string
+	Description string
+	// Scenarios are the names of its scenarios, in plan order.
+	Scenarios []string
+}
+
+// Suite returns the suite named name, ignoring case (the official
+// harness lowercases suite names), or nil.
+func (p *Plan) Suite(name string) *Suite {
+	for _, s := range p.Suites {
+		if strings.EqualFold(s.Name, name) {
+			return s
+		}
+	}
+	return nil
 }
 
 // Cases returns every case of the plan in order.
@@ -80,9 +103,11 @@ type Scenario struct {
 // context is computed, the client is launched and observed, and the checks
 // judge what was observed.
 type Case struct {
-	Scenario        string
-	Name            string
-	Description     string
+	Scenario    string
+	Name        string
+	Description string
+	// ProtocolVersion is sent to the client as
+	// MCP_CONFORMANCE_PROTOCOL_VERSION; empty means DefaultProtocolVersion.
 	ProtocolVersion string
 	// Timeout bounds the whole client run; FailFast bounds the time from
 	// the first error response of an authorization server to the client's
@@ -105,6 +130,15 @@ type Case struct {
 	TLS bool
 	// JWTFile, if set, delivers an assertion to the client as a file too.
 	JWTFile *JWTFileSpec
+}
+
+// EffectiveProtocolVersion is the MCP protocol version the case runs at:
+// its ProtocolVersion, or DefaultProtocolVersion when it names none.
+func (c *Case) EffectiveProtocolVersion() string {
+	if c.ProtocolVersion == "" {
+		return DefaultProtocolVersion
+	}
+	return c.ProtocolVersion
 }
 
 // ID is "scenario/case".

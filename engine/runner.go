@@ -214,7 +214,7 @@ func RunCase(ctx context.Context, c *Case, opts Options) *CaseResult {
 	st := &runState{
 		c:         c,
 		opts:      opts,
-		env:       &Env{Scenario: c.Scenario, Case: c.Name, Assertions: map[string]*Assertion{}, Keys: map[string]*KeyInfo{}},
+		env:       &Env{Scenario: c.Scenario, Case: c.Name, ProtocolVersion: c.EffectiveProtocolVersion(), Assertions: map[string]*Assertion{}, Keys: map[string]*KeyInfo{}},
 		named:     map[string]*jwt.Key{},
 		harnessCh: make(chan struct{}),
 		keys:      jwt.NewKeySet(),
@@ -616,13 +616,9 @@ func (st *runState) launch(ctx context.Context) error {
 	if base == nil {
 		base = os.Environ()
 	}
-	pv := st.c.ProtocolVersion
-	if pv == "" {
-		pv = DefaultProtocolVersion
-	}
 	env := append(filterEnv(base, "MCP_CONFORMANCE_"),
 		"MCP_CONFORMANCE_SCENARIO="+st.c.Scenario,
-		"MCP_CONFORMANCE_PROTOCOL_VERSION="+pv,
+		"MCP_CONFORMANCE_PROTOCOL_VERSION="+st.c.EffectiveProtocolVersion(),
 		"MCP_CONFORMANCE_CONTEXT="+string(ctxJSON),
 		"WIFDSL_CASE="+st.c.Name,
 	)

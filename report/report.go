@@ -67,10 +67,12 @@ type ClientInfo struct {
 
 // ScenarioFile is one scenario file the run compiled.
 type ScenarioFile struct {
-	Path    string `json:"path"`
-	SHA256  string `json:"sha256"`
-	Bytes   int    `json:"bytes"`
-	Builtin bool   `json:"builtin,omitempty"`
+	Path   string `json:"path"`
+	SHA256 string `json:"sha256"`
+	Bytes  int    `json:"bytes"`
+	// Builtin is set for a file embedded in the binary: the built-in
+	// suite, or with --suite and no files the official catalogue.
+	Builtin bool `json:"builtin,omitempty"`
 }
 
 // Baseline is an expected-failures file (the official harness's

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/wifdsl/wifdsl/engine"
 )
 
 type listCheck struct {
@@ -23,6 +24,19 @@ type listCase struct {
 	Name        string      `json:"name"`
 	Description string      `json:"description,omitempty"`
 	Checks      []listCheck `json:"checks"`
+}
+
+type listSuite struct {
+	Name        string   `json:"name"`
+	Description string   `json:"description,omitempty"`
+	Scenarios   []string `json:"scenarios"`
+}
+
+// listing is what list --format json writes: the suites, then the
+// scenarios with their cases and checks.
+type listing struct {
+	Suites    []listSuite    `json:"suites"`
+	Scenarios []listScenario `json:"scenarios"`
 }
 
 type listScenario struct {
@@ -57,21 +71,33 @@ func newListCmd(stdout, stderr io.Writer) *cobra.Command {
 	var format, results string
 	var requirements bool
 	var vars []string
+	var sel selection
 	cmd := &cobra.Command{
 		Use:   "list [FILE|DIR ...]",
-		Short: "List scenarios, cases, checks and requirements",
+		Short: "List suites, scenarios, cases, checks and requirements",
 		Long: `List shows what the scenario files declare: each scenario with its cases and
-their checks. With --requirements it shows traceability instead: each
+their checks, then the suites with their number of scenarios ('all', every
+scenario, is always there). --suite NAME lists the scenarios of that suite
+only. With --requirements it shows traceability instead: each
 requirement, its level and reference, and the checks that verify it; given
 --results (the output of 'wifdsl run --format json'), also whether they
-passed. With no files it lists the built-in suite.`,
+passed. With no files it lists the built-in suite, or with --suite the
+embedded official catalogue.`,
 		Example: `  wifdsl list
+  wifdsl list --suite extensions
   wifdsl list --requirements
   wifdsl run --format json > results.json; wifdsl list --requirements --results results.json`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := loadCommand(format, args, vars, stderr)
+			c, err := loadCommand(format, args, vars, &sel, stderr)
 			if err != nil {
 				return err
+			}
+			plan := c.plan
+			if sel.selects() {
+				// The plan of the suite's scenarios, with that suite only.
+				if plan, err = sel.apply(plan, c.origin); err != nil {
+					return exitCode(ExitUsage, err)
+				}
 			}
 			if requirements || results != "" {
 				var statuses map[string]string
@@ -81,16 +107,16 @@ passed. With no files it lists the built-in suite.`,
 						return exitCode(ExitUsage, err)
 					}
 				}
-				reqs := trace(c, statuses)
+				reqs := trace(c, plan, statuses)
 				if format == "json" {
 					return writeJSON(stdout, reqs)
 				}
 				writeTrace(stdout, reqs, statuses != nil)
 				return nil
 			}
-			scenarios := listScenarios(c)
+			scenarios := listScenarios(plan)
 			if format == "json" {
-				return writeJSON(stdout, scenarios)
+				return writeJSON(stdout, listing{Suites: listSuites(plan.Suites), Scenarios: scenarios})
 			}
 			for _, s := range scenarios {
 				fmt.Fprintf(stdout, "scenario %s", s.Name)
@@ -105,19 +131,42 @@ passed. With no files it lists the built-in suite.`,
 					}
 				}
 			}
+			for _, s := range listSuites(plan.Suites) {
+				fmt.Fprintf(stdout, "suite %s (%s)", s.Name, plural(len(s.Scenarios), "scenario"))
+				if s.Description != "" {
+					fmt.Fprintf(stdout, " — %s", s.Description)
+				}
+				fmt.Fprintln(stdout)
+			}
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
 	cmd.Flags().BoolVar(&requirements, "requirements", false, "show requirements and the checks that verify them")
 	cmd.Flags().StringVar(&results, "results", "", "with --requirements: a 'wifdsl run --format json' output to show verdicts from")
+	addSelectionFlags(cmd, &sel, "list only", false)
 	varFlag(cmd, &vars)
 	return cmd
 }
 
-func listScenarios(c *compiled) []listScenario {
-	var out []listScenario
-	for _, s := range c.plan.Scenarios {
+func listSuites(suites []*engine.Suite) []listSuite {
+	out := []listSuite{}
+	for _, s := range suites {
+		out = append(out, listSuite{Name: s.Name, Description: s.Description, Scenarios: append([]string{}, s.Scenarios...)})
+	}
+	return out
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+func listScenarios(plan *engine.Plan) []listScenario {
+	out := []listScenario{}
+	for _, s := range plan.Scenarios {
 		ls := listScenario{Name: s.Name, Description: s.Description, Extension: s.Extension, Cases: []listCase{}}
 		for _, cs := range s.Cases {
 			lc := listCase{Name: cs.Name, Description: cs.Description, Checks: []listCheck{}}
@@ -162,7 +211,7 @@ func readResults(path string) (map[string]string, error) {
 
 var statusRank = map[string]int{"SUCCESS": 0, "INFO": 1, "SKIPPED": 1, "WARNING": 2, "FAILURE": 3}
 
-func trace(c *compiled, statuses map[string]string) []listRequirement {
+func trace(c *compiled, plan *engine.Plan, statuses map[string]string) []listRequirement {
 	var out []listRequirement
 	index := map[string]int{}
 	for _, id := range c.cfg.RequirementOrder {
@@ -170,7 +219,7 @@ func trace(c *compiled, statuses map[string]string) []listRequirement {
 		index[id] = len(out)
 		out = append(out, listRequirement{ID: r.ID, Level: string(r.Level), Text: r.Text, Ref: r.Ref, Tags: r.Tags, Checks: []traceCheck{}})
 	}
-	for _, s := range c.plan.Scenarios {
+	for _, s := range plan.Scenarios {
 		for _, cs := range s.Cases {
 			for _, ch := range cs.Checks {
 				for _, ref := range ch.SpecReferences {

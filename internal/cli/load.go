@@ -36,36 +36,68 @@ type compiled struct {
 	cfg   *dsl.Config
 	plan  *engine.Plan
 	diags hcl.Diagnostics
+	// origin names what was loaded, for messages: "the scenario files",
+	// "the built-in suite" or "the embedded official catalogue".
+	origin string
+}
+
+// source is what a command loads.
+type source struct {
+	paths []string
+	// catalogue, when there are no paths, loads the embedded official
+	// catalogue (catalogue/*.hcl) instead of the built-in suite.
+	catalogue bool
 }
 
 // compile loads paths, or the built-in suite when there are none, through
 // the front door of the language.
 func compile(paths []string, opts dsl.Options) *compiled {
-	return compileGuarded(paths, opts, compileUnguarded)
+	return compileFrom(source{paths: paths}, opts)
 }
 
-func compileUnguarded(paths []string, opts dsl.Options) *compiled {
-	src := dsl.Source{Paths: paths}
-	if len(paths) == 0 {
-		src.Inline = []dsl.InlineFile{{Name: wifdsl.BuiltinSuiteName, Bytes: wifdsl.BuiltinSuite}}
+// compileFrom loads src through the front door of the language, under
+// the heap watchdog.
+func compileFrom(src source, opts dsl.Options) *compiled {
+	return compileGuarded(func() *compiled { return compileUnguarded(src, opts) })
+}
+
+func compileUnguarded(src source, opts dsl.Options) *compiled {
+	in := dsl.Source{Paths: src.paths}
+	origin := "the scenario files"
+	switch {
+	case len(src.paths) > 0:
+	case src.catalogue:
+		// The same embedded folder the tests prove (testclient.CataloguePlan),
+		// named catalogue/<file> as on disk.
+		fs, err := dsl.SourceFS(wifdsl.Catalogue, "catalogue")
+		if err != nil {
+			return &compiled{files: map[string]*hcl.File{}, origin: "the embedded official catalogue", diags: hcl.Diagnostics{{
+				Severity: hcl.DiagError, Summary: "Cannot read the embedded catalogue", Detail: err.Error() + ".",
+			}}}
+		}
+		in, origin = fs, "the embedded official catalogue"
+	default:
+		in.Inline = []dsl.InlineFile{{Name: wifdsl.BuiltinSuiteName, Bytes: wifdsl.BuiltinSuite}}
+		origin = "the built-in suite"
 	}
-	l, diags := dsl.Load(src, opts)
-	return &compiled{files: l.Files, cfg: l.Config, plan: l.Plan, diags: diags}
+	l, diags := dsl.Load(in, opts)
+	return &compiled{files: l.Files, cfg: l.Config, plan: l.Plan, diags: diags, origin: origin}
 }
 
 // loadWith compiles and prints diagnostics; errors give exit code 2.
-func loadWith(paths []string, opts dsl.Options, stderr io.Writer) (*compiled, error) {
-	c := compile(paths, opts)
+func loadWith(src source, opts dsl.Options, stderr io.Writer) (*compiled, error) {
+	c := compileFrom(src, opts)
 	writeDiags(stderr, c.files, c.diags)
 	if c.diags.HasErrors() {
-		return nil, exitCode(ExitUsage, fmt.Errorf("%d error(s) in the scenario files", countErrors(c.diags)))
+		return nil, exitCode(ExitUsage, fmt.Errorf("%d error(s) in %s", countErrors(c.diags), c.origin))
 	}
 	return c, nil
 }
 
 // loadCommand is the start of the authoring commands that show a
-// compiled configuration: check --format, read --var values, compile.
-func loadCommand(format string, paths, vars []string, stderr io.Writer) (*compiled, error) {
+// compiled configuration: check --format, read --var values and the
+// selection's flags, compile what the selection names.
+func loadCommand(format string, paths, vars []string, sel *selection, stderr io.Writer) (*compiled, error) {
 	if format != "text" && format != "json" {
 		return nil, exitCode(ExitUsage, fmt.Errorf("--format must be text or json, not %q", format))
 	}
@@ -73,7 +105,11 @@ func loadCommand(format string, paths, vars []string, stderr io.Writer) (*compil
 	if err != nil {
 		return nil, exitCode(ExitUsage, err)
 	}
-	return loadWith(paths, dsl.Options{Vars: v}, stderr)
+	opts, err := sel.options(v)
+	if err != nil {
+		return nil, exitCode(ExitUsage, err)
+	}
+	return loadWith(sel.source(paths), opts, stderr)
 }
 
 // jsonDiagnostic is one diagnostic in -json output.

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/wifdsl/wifdsl/dsl"
 )
 
 // DefaultCompileMemory bounds how much the heap may grow while the scenario
@@ -24,13 +23,13 @@ const DefaultCompileMemory = 2 << 30
 // the process run out of memory and die in a runtime fatal error. The
 // compilation cannot be stopped from outside: it is abandoned, and the
 // command exits with status 2 at once, which ends it.
-func compileGuarded(paths []string, opts dsl.Options, compile func([]string, dsl.Options) *compiled) *compiled {
+func compileGuarded(compile func() *compiled) *compiled {
 	limit := int64(DefaultCompileMemory)
 	if v, err := strconv.ParseInt(os.Getenv("WIFDSL_COMPILE_MEMORY_MIB"), 10, 64); err == nil && v > 0 {
 		limit = v << 20
 	}
 	done := make(chan *compiled, 1)
-	go func() { done <- compile(paths, opts) }()
+	go func() { done <- compile() }()
 	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
 	heap := func() int64 {
 		metrics.Read(sample)
@@ -48,7 +47,7 @@ func compileGuarded(paths []string, opts dsl.Options, compile func([]string, dsl
 			return c
 		case <-tick.C:
 			if grown := heap() - base; grown > limit {
-				return &compiled{files: map[string]*hcl.File{}, diags: hcl.Diagnostics{{
+				return &compiled{files: map[string]*hcl.File{}, origin: "the scenario files", diags: hcl.Diagnostics{{
 					Severity: hcl.DiagError,
 					Summary:  "Scenario evaluation out of budget",
 					Detail: fmt.Sprintf("Compiling the scenario files made the heap grow by %d MiB, more than the %d MiB allowed (WIFDSL_COMPILE_MEMORY_MIB): an expression builds a value far too large, such as a for expression nested over large lists. Compilation was stopped.",

@@ -26,7 +26,8 @@ type planCase struct {
 
 func newPlanCmd(stdout, stderr io.Writer) *cobra.Command {
 	var format string
-	var vars, scenarios, cases []string
+	var vars []string
+	var sel selection
 	cmd := &cobra.Command{
 		Use:   "plan [FILE|DIR ...]",
 		Short: "Show the runtime steps each case will execute",
@@ -36,16 +37,17 @@ rules (each with the status and error the server answers, as the server
 reports it),
 which JWTs are minted with which claims, what the client receives in
 MCP_CONFORMANCE_CONTEXT, and which checks are judged. Server URLs are shown
-with placeholder ports (AS_PORT, MCP_PORT); nothing is started.`,
+with placeholder ports (AS_PORT, MCP_PORT); nothing is started. --suite,
+--scenario, --case and --spec-version select as in 'wifdsl run'.`,
 		Example: "  wifdsl plan\n  wifdsl plan --case rejected-scope\n  wifdsl plan scenarios.hcl --format json",
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := loadCommand(format, args, vars, stderr)
+			c, err := loadCommand(format, args, vars, &sel, stderr)
 			if err != nil {
 				return err
 			}
 			plan := c.plan
-			if len(scenarios)+len(cases) > 0 {
-				if plan, err = filterPlan(plan, scenarios, cases); err != nil {
+			if sel.selects() {
+				if plan, err = sel.apply(plan, c.origin); err != nil {
 					return exitCode(ExitUsage, err)
 				}
 			}
@@ -73,8 +75,7 @@ with placeholder ports (AS_PORT, MCP_PORT); nothing is started.`,
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
-	cmd.Flags().StringSliceVar(&scenarios, "scenario", nil, "only scenarios with these names (glob patterns allowed)")
-	cmd.Flags().StringSliceVar(&cases, "case", nil, "only cases with these names (glob patterns allowed)")
+	addSelectionFlags(cmd, &sel, "only", true)
 	varFlag(cmd, &vars)
 	return cmd
 }
@@ -115,7 +116,7 @@ func describeCase(c *engine.Case) planCase {
 	}
 	d["name"] = fmt.Sprintf("%q", c.Scenario)
 	pc.Steps = append(pc.Steps, planStep{
-		Step:   "launch the client: <client command> " + target + " with MCP_CONFORMANCE_CONTEXT",
+		Step:   "launch the client: <client command> " + target + " with MCP_CONFORMANCE_CONTEXT, at protocol version " + c.EffectiveProtocolVersion(),
 		Detail: d,
 	})
 	pc.Steps = append(pc.Steps, planStep{Step: "observe until the client exits", Detail: map[string]string{

@@ -17,14 +17,13 @@ import (
 )
 
 type proveFlags struct {
-	format    string
-	scenarios []string
-	cases     []string
-	variants  []string
-	timeout   time.Duration
-	failFast  time.Duration
-	parallel  int
-	vars      []string
+	format   string
+	sel      selection
+	variants []string
+	timeout  time.Duration
+	failFast time.Duration
+	parallel int
+	vars     []string
 }
 
 func newProveCmd(stdout, stderr io.Writer) *cobra.Command {
@@ -38,7 +37,8 @@ client variant the files declare in variant blocks, and prints the matrix:
 for each check, whether the conformant client passes it and which variants
 trip it. A check is proven when the conformant client passes it and at least
 one variant trips it. A check that the conformant client fails, or that no
-variant trips, is UNPROVEN.
+variant trips, is UNPROVEN. --suite, --scenario and --case select as in
+'wifdsl run' (--suite with no files: the embedded official catalogue).
 
 A variant block describes, as data, how the bundled client departs from
 conformant behaviour; no client has to be written:
@@ -64,8 +64,7 @@ interrupted.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&f.format, "format", "text", "output format: text, json or markdown")
-	fl.StringSliceVar(&f.scenarios, "scenario", nil, "prove only scenarios with these names (glob patterns allowed)")
-	fl.StringSliceVar(&f.cases, "case", nil, "prove only cases with these names (glob patterns allowed)")
+	addSelectionFlags(cmd, &f.sel, "prove only", true)
 	fl.StringSliceVar(&f.variants, "variant", nil, "run only these variants (glob patterns allowed)")
 	fl.DurationVar(&f.timeout, "timeout", 0, "per-case client timeout, replacing each case's own")
 	fl.DurationVar(&f.failFast, "fail-fast", 0, "budget from the first error response to the client's exit, replacing each case's own")
@@ -85,11 +84,15 @@ func runProve(ctx context.Context, f *proveFlags, args []string, stdout, stderr 
 	if err != nil {
 		return exitCode(ExitUsage, err)
 	}
-	l, err := loadWith(args, dsl.Options{Vars: vars}, stderr)
+	opts, err := f.sel.options(vars)
+	if err != nil {
+		return exitCode(ExitUsage, err)
+	}
+	l, err := loadWith(f.sel.source(args), opts, stderr)
 	if err != nil {
 		return err
 	}
-	plan, err := filterPlan(l.plan, f.scenarios, f.cases)
+	plan, err := f.sel.apply(l.plan, l.origin)
 	if err != nil {
 		return exitCode(ExitUsage, err)
 	}

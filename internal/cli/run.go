@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path"
 	"runtime"
 	"sort"
 	"strings"
@@ -16,7 +15,6 @@ import (
 
 	"github.com/spf13/cobra"
 	"github.com/wifdsl/wifdsl"
-	"github.com/wifdsl/wifdsl/dsl"
 	"github.com/wifdsl/wifdsl/engine"
 	"github.com/wifdsl/wifdsl/report"
 )
@@ -24,8 +22,7 @@ import (
 type runFlags struct {
 	client      string
 	command     string
-	scenarios   []string
-	cases       []string
+	sel         selection
 	timeout     time.Duration
 	failFast    time.Duration
 	format      string
@@ -52,6 +49,13 @@ and runs every case: it starts the stub servers on 127.0.0.1, runs the client
 as '<client command> <mcp-server-url>' with the official harness's
 MCP_CONFORMANCE_* environment, and judges each check.
 
+--suite NAME runs the scenarios of a suite of the files ('wifdsl list' shows
+them; 'all' is every scenario); with no files it runs a suite of the
+embedded official catalogue, as the official harness's --suite does.
+--scenario and --case narrow it further. --spec-version VERSION runs every
+scenario at that MCP protocol version (YYYY-MM-DD, or draft): the client
+receives it, and checks enabled only at some versions come and go with it.
+
 Without --client, the bundled conformant reference client runs, so a first
 run is green with nothing else installed.
 
@@ -75,6 +79,7 @@ closed stdout or stderr: the clients are killed and every report is written, the
 interrupted cases marked INTERRUPTED).`,
 		Example: `  wifdsl run
   wifdsl run scenarios.hcl --client "node my-client.js"
+  wifdsl run --suite extensions --client "node my-client.js" --spec-version 2026-07-28
   wifdsl run --client "./my-client" --case rejected-scope --format json
   wifdsl run --client "./my-client" --junit wifdsl.xml -o results --expected-failures baseline.yml
   wifdsl run --client "./my-client" --format markdown >> "$GITHUB_STEP_SUMMARY"`,
@@ -86,8 +91,7 @@ interrupted cases marked INTERRUPTED).`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.client, "client", "", "client command; the MCP server URL is appended as its last argument")
 	fl.StringVar(&f.command, "command", "", "same as --client (the official harness's name)")
-	fl.StringSliceVar(&f.scenarios, "scenario", nil, "run only scenarios with these names (glob patterns allowed)")
-	fl.StringSliceVar(&f.cases, "case", nil, "run only cases with these names (glob patterns allowed)")
+	addSelectionFlags(cmd, &f.sel, "run only", true)
 	fl.DurationVar(&f.timeout, "timeout", 0, "per-case client timeout, replacing each case's own (default 20s)")
 	fl.DurationVar(&f.failFast, "fail-fast", 0, "budget from the first error response to the client's exit (default 5s)")
 	fl.StringVar(&f.format, "format", "text", "output format: text, json or markdown")
@@ -129,11 +133,15 @@ func runRun(ctx context.Context, f *runFlags, args []string, stdout, stderr io.W
 			return exitCode(ExitUsage, err)
 		}
 	}
-	l, err := loadWith(args, dsl.Options{Vars: vars}, stderr)
+	lopts, err := f.sel.options(vars)
+	if err != nil {
+		return exitCode(ExitUsage, err)
+	}
+	l, err := loadWith(f.sel.source(args), lopts, stderr)
 	if err != nil {
 		return err
 	}
-	plan, err := filterPlan(l.plan, f.scenarios, f.cases)
+	plan, err := f.sel.apply(l.plan, l.origin)
 	if err != nil {
 		return exitCode(ExitUsage, err)
 	}
@@ -272,11 +280,17 @@ func runMetadata(f *runFlags, l *compiled, builtin bool, res *engine.Result, cli
 	if f.failFast > 0 {
 		settings["failFast"] = f.failFast.String()
 	}
-	if len(f.scenarios) > 0 {
-		settings["scenario"] = f.scenarios
+	if f.sel.suite != "" {
+		settings["suite"] = f.sel.suite
 	}
-	if len(f.cases) > 0 {
-		settings["case"] = f.cases
+	if len(f.sel.scenarios) > 0 {
+		settings["scenario"] = f.sel.scenarios
+	}
+	if len(f.sel.cases) > 0 {
+		settings["case"] = f.sel.cases
+	}
+	if v, _ := f.sel.protocolVersion(); v != "" {
+		settings["specVersion"] = v
 	}
 	if len(vars) > 0 {
 		settings["vars"] = vars
@@ -296,56 +310,6 @@ func runMetadata(f *runFlags, l *compiled, builtin bool, res *engine.Result, cli
 func hasCaseErrors(res *engine.Result) bool {
 	for _, c := range res.Cases {
 		if c.Error != "" {
-			return true
-		}
-	}
-	return false
-}
-
-// filterPlan keeps the scenarios and cases whose names match.
-func filterPlan(p *engine.Plan, scenarios, cases []string) (*engine.Plan, error) {
-	for _, pat := range append(append([]string{}, scenarios...), cases...) {
-		if _, err := path.Match(pat, ""); err != nil {
-			return nil, fmt.Errorf("bad pattern %q: %w", pat, err)
-		}
-	}
-	match := func(pats []string, name string) bool { return len(pats) == 0 || matchAny(pats, name) }
-	out := &engine.Plan{}
-	for _, s := range p.Scenarios {
-		if !match(scenarios, s.Name) {
-			continue
-		}
-		ns := *s
-		ns.Cases = nil
-		for _, c := range s.Cases {
-			if match(cases, c.Name) {
-				ns.Cases = append(ns.Cases, c)
-			}
-		}
-		if len(ns.Cases) > 0 {
-			out.Scenarios = append(out.Scenarios, &ns)
-		}
-	}
-	if len(out.Scenarios) == 0 && len(p.Cases()) == 0 {
-		return nil, fmt.Errorf("the scenario files declare no scenario, so there is nothing to run")
-	}
-	if len(out.Scenarios) == 0 {
-		var names []string
-		for _, s := range p.Scenarios {
-			for _, c := range s.Cases {
-				names = append(names, s.Name+"/"+c.Name)
-			}
-		}
-		return nil, fmt.Errorf("no case matches --scenario %v --case %v; the cases are: %s", scenarios, cases, strings.Join(names, ", "))
-	}
-	return out, nil
-}
-
-// matchAny reports whether name equals or matches one of the glob
-// patterns.
-func matchAny(pats []string, name string) bool {
-	for _, p := range pats {
-		if ok, _ := path.Match(p, name); ok || p == name {
 			return true
 		}
 	}

@@ -70,6 +70,9 @@ func summarizePlan(c *compiled) string {
 		}
 	}
 	s := fmt.Sprintf("%d scenarios, %d cases, %d checks, %d requirements", len(c.plan.Scenarios), cases, checks, len(c.cfg.Requirements))
+	if n := len(c.cfg.Suites); n > 0 {
+		s += fmt.Sprintf(", %d suites", n) // besides the implicit "all"
+	}
 	if warnings > 0 {
 		s += fmt.Sprintf(", %d warnings", warnings)
 	}

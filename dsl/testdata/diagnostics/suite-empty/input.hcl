@@ -1,0 +1,14 @@
+scenario "auth/metadata-default" {
+  check "exits" {
+    condition = client.exit_code == 0
+  }
+}
+scenario "auth/basic-cimd" {
+  check "exits" {
+    condition = client.exit_code == 0
+  }
+}
+suite "core" {
+  description = "Nothing yet."
+  scenarios   = []
+}

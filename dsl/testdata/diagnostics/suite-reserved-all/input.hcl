@@ -1,0 +1,13 @@
+scenario "auth/metadata-default" {
+  check "exits" {
+    condition = client.exit_code == 0
+  }
+}
+scenario "auth/basic-cimd" {
+  check "exits" {
+    condition = client.exit_code == 0
+  }
+}
+suite "ALL" {
+  scenarios = ["auth/*"]
+}
