@@ -27,6 +27,12 @@ requirement "MCP-Scope-selection" {
   ref   = "https://modelcontextprotocol.io/specification/2025-11-25/basic/authorization#scope-selection-strategy"
 }
 
+requirement "SEP-837-application-type" {
+  level = MUST
+  text  = "A client that registers dynamically states its application_type, native or web (draft specification)."
+  ref   = "https://github.com/modelcontextprotocol/modelcontextprotocol/pull/837"
+}
+
 requirement "RFC-8707-resource" {
   level = MUST
   text  = "The client names the MCP server in the resource parameter of the authorization and token requests (RFC 8707): the same absolute URI without a fragment."
@@ -41,7 +47,7 @@ locals {
 # The authorization code flow as the official harness records it: SUCCESS
 # when observed, INFO when not; PKCE is judged on every request.
 checkset "authorization_code" {
-  checks = [checkset.authorize]
+  checks = [checkset.authorize, checkset.application_type]
 
   check "client-registration" {
     name          = "ClientRegistration"
@@ -49,6 +55,19 @@ checkset "authorization_code" {
     verifies      = requirement.RFC-7591-registration
     condition     = anytrue([for r in requests : r.endpoint == "register" && r.status == 201])
     error_message = "the client did not register"
+  }
+}
+
+# At the draft specification and later, a registration states the
+# client's application_type.
+checkset "application_type" {
+  check "sep-837-application-type-present" {
+    name          = "ApplicationTypePresent"
+    description   = "The registration request has application_type native or web"
+    verifies      = requirement.SEP-837-application-type
+    enabled       = version_at_least(protocol_version, "2026-07-28")
+    condition     = alltrue([for r in requests : contains(["native", "web"], try(jsondecode(r.body).application_type, "")) if r.endpoint == "register"])
+    error_message = "the registration requests had application_type ${jsonencode([for r in requests : try(jsondecode(r.body).application_type, null) if r.endpoint == "register"])}"
   }
 }
 
@@ -79,7 +98,7 @@ checkset "pkce" {
     description   = "Client used S256 code challenge method"
     verifies      = requirement.OAUTH-2-1-PKCE
     condition     = alltrue([for r in requests : lookup(r.query, "code_challenge_method", "") == "S256" if r.endpoint == "authorize"])
-    error_message = "code_challenge_method was ${jsonencode([for r in requests : lookup(r.query, "code_challenge_method", null) if r.endpoint == "authorize"])}, not S256"
+    error_message = "code_challenge_method was ${jsonencode([for r in requests : try(r.query.code_challenge_method, null) if r.endpoint == "authorize"])}, not S256"
   }
 
   check "pkce-code-verifier-sent" {
@@ -103,7 +122,7 @@ checkset "pkce" {
 # that is never observed fails ("Expected Check Missing" in the official
 # harness).
 checkset "discovered" {
-  checks = [checkset.bearer, checkset.pkce]
+  checks = [checkset.bearer, checkset.pkce, checkset.application_type]
 
   check "authorization-server-metadata" {
     name          = "AuthorizationServerMetadata"

@@ -34,7 +34,7 @@ checkset "client_credentials" {
     description   = "Expected grant_type=client_credentials"
     verifies      = [requirement.OAUTH-2-1-client-credentials-grant, requirement.SEP-1046-Client-Credentials]
     condition     = alltrue([for r in token_requests : lookup(r.form, "grant_type", "") == grant.client_credentials])
-    error_message = "grant_type was ${jsonencode([for r in token_requests : lookup(r.form, "grant_type", null)])}"
+    error_message = "grant_type was ${jsonencode([for r in token_requests : try(r.form.grant_type, null)])}"
   }
 }
 
@@ -136,7 +136,7 @@ scenario "auth/client-credentials-jwt" {
       name          = "ClientCredentialsAssertionType"
       verifies      = requirement.RFC-7523-JWT-Client-Auth
       condition     = alltrue([for r in token_requests : lookup(r.form, "client_assertion_type", "") == local.client_assertion])
-      error_message = "Invalid client_assertion_type: ${jsonencode([for r in token_requests : lookup(r.form, "client_assertion_type", null)])}"
+      error_message = "Invalid client_assertion_type: ${jsonencode([for r in token_requests : try(r.form.client_assertion_type, null)])}"
     }
 
     check "client-credentials-jwt-iss" {

@@ -225,7 +225,7 @@ scenario "auth/basic-cimd" {
       description   = "Client used its client ID metadata document URL as client_id"
       verifies      = requirement.MCP-CIMD
       condition     = anytrue([for r in requests : r.endpoint == "authorize"]) && alltrue([for r in requests : lookup(r.query, "client_id", "") == local.cimd_url if r.endpoint == "authorize"])
-      error_message = "the authorization requests used client_id ${jsonencode([for r in requests : lookup(r.query, "client_id", null) if r.endpoint == "authorize"])}, not ${local.cimd_url}"
+      error_message = "the authorization requests used client_id ${jsonencode([for r in requests : try(r.query.client_id, null) if r.endpoint == "authorize"])}, not ${local.cimd_url}"
     }
   }
 

@@ -39,7 +39,7 @@ scenario "auth/offline-access-scope" {
       verifies      = requirement.SEP-2207-offline-access
       level         = MAY
       condition     = anytrue([for r in requests : contains(split(" ", lookup(r.query, "scope", "")), "offline_access") if r.endpoint == "authorize"])
-      error_message = "the authorization requests asked for ${jsonencode([for r in requests : lookup(r.query, "scope", null) if r.endpoint == "authorize"])}"
+      error_message = "the authorization requests asked for ${jsonencode([for r in requests : try(r.query.scope, null) if r.endpoint == "authorize"])}"
     }
   }
 

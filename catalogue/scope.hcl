@@ -29,7 +29,7 @@ scenario "auth/scope-from-www-authenticate" {
       description   = "Client used the scope of the WWW-Authenticate challenge"
       verifies      = requirement.MCP-Scope-selection
       condition     = anytrue([for r in requests : r.endpoint == "authorize"]) && alltrue([for r in requests : contains(split(" ", lookup(r.query, "scope", "")), "mcp:basic") if r.endpoint == "authorize"])
-      error_message = "the authorization requests asked for ${jsonencode([for r in requests : lookup(r.query, "scope", null) if r.endpoint == "authorize"])}, not the challenge's mcp:basic"
+      error_message = "the authorization requests asked for ${jsonencode([for r in requests : try(r.query.scope, null) if r.endpoint == "authorize"])}, not the challenge's mcp:basic"
     }
   }
 
@@ -68,7 +68,7 @@ scenario "auth/scope-from-scopes-supported" {
       description   = "Client requested all of scopes_supported"
       verifies      = requirement.MCP-Scope-selection
       condition     = anytrue([for r in requests : r.endpoint == "authorize"]) && alltrue([for r in requests : length(setsubtract(["mcp:basic", "mcp:read", "mcp:write"], split(" ", lookup(r.query, "scope", "")))) == 0 if r.endpoint == "authorize"])
-      error_message = "the authorization requests asked for ${jsonencode([for r in requests : lookup(r.query, "scope", null) if r.endpoint == "authorize"])}, not all of mcp:basic mcp:read mcp:write"
+      error_message = "the authorization requests asked for ${jsonencode([for r in requests : try(r.query.scope, null) if r.endpoint == "authorize"])}, not all of mcp:basic mcp:read mcp:write"
     }
   }
 
@@ -105,7 +105,7 @@ scenario "auth/scope-omitted-when-undefined" {
       description   = "Client omitted scope when none is defined"
       verifies      = requirement.MCP-Scope-selection
       condition     = anytrue([for r in requests : r.endpoint == "authorize"]) && alltrue([for r in requests : trimspace(lookup(r.query, "scope", "")) == "" if r.endpoint == "authorize"])
-      error_message = "the authorization requests asked for ${jsonencode([for r in requests : lookup(r.query, "scope", null) if r.endpoint == "authorize"])}"
+      error_message = "the authorization requests asked for ${jsonencode([for r in requests : try(r.query.scope, null) if r.endpoint == "authorize"])}"
     }
   }
 
@@ -136,6 +136,20 @@ scenario "auth/scope-step-up" {
     required_scopes  = ["mcp:basic"]
     method_scopes    = { "tools/call" = ["mcp:write"] }
     open_methods     = ["initialize", "notifications/*"]
+    # No event stream at GET, as the official stub (MCP transports: 405).
+    rule "no-event-stream" {
+      endpoint = "mcp"
+      when     = request.method == "GET"
+      status   = 405
+    }
+    # The step-up challenge names only the scope the call adds.
+    rule "step-up" {
+      endpoint = "mcp"
+      when     = mcp.method == "tools/call" && token != null && !contains(split(" ", try(token.scope, "")), "mcp:write")
+      status   = 403
+      error    = "insufficient_scope"
+      headers  = { "WWW-Authenticate" = "Bearer error=\"insufficient_scope\", scope=\"mcp:write\", resource_metadata=\"${server.mcp.metadata_url}\"" }
+    }
   }
   checks = [checkset.always]
 
@@ -146,14 +160,22 @@ scenario "auth/scope-step-up" {
       description   = "The first authorization request asks for the challenge's mcp:basic"
       verifies      = requirement.MCP-Scope-selection
       condition     = contains(split(" ", try([for r in requests : lookup(r.query, "scope", "") if r.endpoint == "authorize"][0], "")), "mcp:basic")
-      error_message = "the first authorization request asked for ${jsonencode(try([for r in requests : lookup(r.query, "scope", null) if r.endpoint == "authorize"][0], null))}"
+      error_message = "the first authorization request asked for ${jsonencode(try([for r in requests : try(r.query.scope, null) if r.endpoint == "authorize"][0], null))}"
     }
     check "scope-step-up-escalation" {
       name          = "ScopeStepUpEscalation"
       description   = "After 403 insufficient_scope the client authorizes again with mcp:write"
       verifies      = requirement.MCP-Scope-step-up
       condition     = contains(split(" ", try([for r in requests : lookup(r.query, "scope", "") if r.endpoint == "authorize"][1], "")), "mcp:write")
-      error_message = length([for r in requests : r if r.endpoint == "authorize"]) < 2 ? "the client did not authorize again after the 403 insufficient_scope" : "the second authorization request asked for ${jsonencode([for r in requests : lookup(r.query, "scope", null) if r.endpoint == "authorize"][1])}"
+      error_message = length([for r in requests : r if r.endpoint == "authorize"]) < 2 ? "the client did not authorize again after the 403 insufficient_scope" : "the second authorization request asked for ${jsonencode([for r in requests : try(r.query.scope, null) if r.endpoint == "authorize"][1])}"
+    }
+    check "sep-2350-scope-union-on-reauth" {
+      name          = "ScopeUnionOnReauth"
+      description   = "The step-up authorization request keeps the scope already granted (mcp:basic) besides mcp:write"
+      verifies      = requirement.MCP-Scope-step-up
+      enabled       = version_at_least(protocol_version, "2026-07-28")
+      condition     = length(setsubtract(["mcp:basic", "mcp:write"], split(" ", try([for r in requests : lookup(r.query, "scope", "") if r.endpoint == "authorize"][1], "")))) == 0
+      error_message = "the second authorization request asked for ${jsonencode(try([for r in requests : try(r.query.scope, null) if r.endpoint == "authorize"][1], null))}, not the union mcp:basic mcp:write"
     }
   }
 
@@ -196,6 +218,11 @@ scenario "auth/scope-retry-limit" {
     scopes_supported = ["mcp:admin"]
     required_scopes  = ["mcp:admin"]
     open_methods     = ["initialize", "notifications/*"]
+    rule "no-event-stream" {
+      endpoint = "mcp"
+      when     = request.method == "GET"
+      status   = 405
+    }
     # Every token-bearing request: 403 three times, then 410.
     rule "complete" {
       endpoint = "mcp"

@@ -191,3 +191,14 @@ variant "trusting-leak" {
   trust_prm_resource    = true
   print_secrets         = true
 }
+
+variant "no-application-type" {
+  description   = "authorization code: registers without application_type, and never with a metadata document"
+  register_omit = ["application_type"]
+  no_cimd       = true
+}
+
+variant "echo-scope" {
+  description        = "authorization code: steps up with the new scope only, dropping mcp:basic"
+  reauth_drop_scopes = ["mcp:basic"]
+}

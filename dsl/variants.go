@@ -32,6 +32,7 @@ type VariantAttrs struct {
 	AuthorizeOmit        *hcl.Attribute `hcl:"authorize_omit,optional"`
 	AuthorizeParams      *hcl.Attribute `hcl:"authorize_params,optional"`
 	RegisterOmit         *hcl.Attribute `hcl:"register_omit,optional"`
+	ReauthDropScopes     *hcl.Attribute `hcl:"reauth_drop_scopes,optional"`
 	NoCIMD               *hcl.Attribute `hcl:"no_cimd,optional"`
 	IgnoreIss            *hcl.Attribute `hcl:"ignore_iss,optional"`
 	TrustMetadataIssuer  *hcl.Attribute `hcl:"trust_metadata_issuer,optional"`
@@ -93,6 +94,7 @@ var variantTypes = map[string]cty.Type{
 	"authorize_omit":         cty.List(cty.String),
 	"authorize_params":       cty.Map(cty.String),
 	"register_omit":          cty.List(cty.String),
+	"reauth_drop_scopes":     cty.List(cty.String),
 	"no_cimd":                cty.Bool,
 	"ignore_iss":             cty.Bool,
 	"trust_metadata_issuer":  cty.Bool,

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -143,12 +144,22 @@ func (r *run) authCodeFail(err error) int {
 // authorization request without following the redirect and reads code,
 // state and iss (RFC 9207) from the Location header, or the error.
 func (r *run) fetchCode(hc *http.Client) auth.AuthorizationCodeFetcher {
+	n := 0
 	return func(ctx context.Context, args *auth.AuthorizationArgs) (*auth.AuthorizationResult, error) {
 		u, err := url.Parse(args.URL)
 		if err != nil {
 			return nil, fmt.Errorf("refclient: authorization URL: %w", err)
 		}
 		q := u.Query()
+		if n++; n > 1 && len(r.v.ReauthDropScopes) > 0 {
+			var keep []string
+			for _, s := range strings.Fields(q.Get("scope")) {
+				if !slices.Contains(r.v.ReauthDropScopes, s) {
+					keep = append(keep, s)
+				}
+			}
+			q.Set("scope", strings.Join(keep, " "))
+		}
 		for _, k := range r.v.AuthorizeOmit {
 			q.Del(k)
 		}

@@ -71,6 +71,9 @@ type Variant struct {
 	// request, replacing the client's ({code_challenge_method = "plain"},
 	// {scope = "mcp:basic"}).
 	AuthorizeParams map[string]string `json:"authorize_params,omitempty"`
+	// ReauthDropScopes are scopes removed from every authorization request
+	// after the first (a step-up that asks only for the new scope).
+	ReauthDropScopes []string `json:"reauth_drop_scopes,omitempty"`
 	// RegisterOmit are fields left out of the dynamic client registration
 	// request (application_type, grant_types).
 	RegisterOmit []string `json:"register_omit,omitempty"`
