@@ -11,6 +11,9 @@
 #             exit-at-once client and with the reference client, side by side
 #             with the official harness's auth/wif-jwt-bearer scenario
 #                                                      → results/overhead.txt
+#   catalogue the whole official catalogue (wifdsl run --suite all) with an
+#             exit-at-once client, side by side with the official harness's
+#             client --suite all            → results/catalogue.txt
 #   compile   `wifdsl validate` of generated 1,000-scenario files
 #                                                      → results/compile.txt
 #   asload    stub authorization server throughput and latency
@@ -59,7 +62,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 sections=("$@")
-[[ ${#sections[@]} -gt 0 ]] || sections=(env overhead compile asload gobench)
+[[ ${#sections[@]} -gt 0 ]] || sections=(env overhead catalogue compile asload gobench)
 
 mkdir -p "$results"
 work="$(mktemp -d "${TMPDIR:-/tmp}/wifdsl-bench.XXXXXX")"
@@ -167,6 +170,24 @@ section_overhead() {
   cat "$out"
 }
 
+section_catalogue() {
+  install_harness
+  local out="$results/catalogue.txt"
+  header "$out" "The official catalogue: every scenario with a client that exits at once" catalogue
+  {
+    echo "wifdsl runs every case of its embedded catalogue ($("$work/wifdsl" list --suite all 2>/dev/null | grep -c '^scenario ') scenarios, $("$work/wifdsl" list --suite all 2>/dev/null | grep -c '^  case ') cases)."
+    echo "The official harness runs every scenario of its client --suite all (auth and the others)."
+    echo "Client: /bin/true. Peak RSS is the largest single process of each tree."
+    echo
+    "$work/procbench" -n "$runs" -warmup 3 -- \
+      official-suite-all "$node22" "$harness" client --suite all --command /bin/true --timeout 30000 \
+      :: official-suite-auth "$node22" "$harness" client --suite auth --command /bin/true --timeout 30000 \
+      :: wifdsl-suite-all "$work/wifdsl" run --suite all --client /bin/true \
+      :: wifdsl-suite-core "$work/wifdsl" run --suite core --client /bin/true
+  } >>"$out" 2>&1
+  cat "$out"
+}
+
 section_compile() {
   local out="$results/compile.txt"
   header "$out" "Compile speed: wifdsl validate of generated files with 1,000 scenarios" compile
@@ -236,7 +257,7 @@ section_gobench() {
 
 for s in "${sections[@]}"; do
   case "$s" in
-    env | overhead | compile | asload | gobench)
+    env | overhead | catalogue | compile | asload | gobench)
       "section_$s"
       echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$results/$s.txt"
       ;;
