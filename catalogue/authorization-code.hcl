@@ -200,8 +200,8 @@ checkset "code_refused" {
     name     = "No retry loop after the refusal"
     verifies = requirement.refused-fails-clearly
     # A client may start the flow again once; a loop is not allowed.
-    condition     = length([for r in requests : r if r.rule != ""]) <= 2
-    error_message = "the client sent ${length([for r in requests : r if r.rule != ""])} requests that the refusing rule answered"
+    condition     = length([for r in requests : r if r.rule != "" && r.error != ""]) <= 2
+    error_message = "the client sent ${length([for r in requests : r if r.rule != "" && r.error != ""])} requests that the refusing rule answered"
   }
 
   check "refused-exit-nonzero" {

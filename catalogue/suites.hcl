@@ -6,10 +6,9 @@
 # A suite that matches no scenario is an error, and so is a plain name that
 # names none; a glob pattern may match nothing yet. Official scenarios the
 # catalogue does not hold yet, and the suites they belong to:
-# auth/dpop, auth/dpop-nonce (extensions, through auth/dpop*),
+# auth/dpop, auth/dpop-nonce (extensions, through auth/dpop*) and
 # auth/wif-jwt-bearer (extensions, through auth/wif-*; it is the built-in
-# suite's scenario, scenarios.hcl) and auth/authorization-server-migration
-# (draft).
+# suite's scenario, scenarios.hcl).
 
 locals {
   core_scenarios = [
@@ -61,7 +60,7 @@ suite "draft" {
   description = "Requirements of the draft specification (2026-07-28)."
   scenarios = [
     "auth/resource-mismatch", "auth/offline-access-scope", "auth/offline-access-not-supported",
-    "auth/authorization-server-migration*",
+    "auth/authorization-server-migration",
     "auth/iss-supported", "auth/iss-not-advertised", "auth/iss-supported-missing",
     "auth/iss-wrong-issuer", "auth/iss-unexpected", "auth/iss-normalized",
     "auth/metadata-issuer-mismatch",

@@ -202,3 +202,8 @@ variant "echo-scope" {
   description        = "authorization code: steps up with the new scope only, dropping mcp:basic"
   reauth_drop_scopes = ["mcp:basic"]
 }
+
+variant "reuse-credentials" {
+  description        = "authorization code: registers once and presents that client_id to every authorization server"
+  reuse_registration = true
+}

@@ -49,7 +49,7 @@ func schemaSample(key string) *engine.Observations {
 			Response: record.TokenResponse{Status: 200, Error: "e", ErrorDescription: "d", Rule: "r", Reason: "x", AccessToken: "t", Scope: "s"},
 		}},
 		TokenRequestCount: 1,
-		Requests:          []record.Request{{Server: "auth", Seq: 1, At: time.Millisecond, Method: "GET", Path: "/", Query: kv, Status: 200, Body: "b", Location: "l", Error: "e"}},
+		Requests:          []record.Request{{Server: "auth", Seq: 1, At: time.Millisecond, Method: "GET", Path: "/", Query: kv, Status: 200, Body: "b", Location: "l", Error: "e", TokenIssuer: "t"}},
 		RequestCount:      1,
 		MCPRequests: []record.MCPRequest{{
 			Server: "mcp", Seq: 1, At: time.Millisecond, HTTPMethod: "POST", Path: "/mcp",

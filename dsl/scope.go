@@ -247,6 +247,7 @@ func requestJSON(r *record.Request) map[string]any {
 		"server": r.Server, "endpoint": r.Endpoint, "method": r.Method, "path": r.Path,
 		"query": firstValues(r.Query), "status": r.Status, "at_ms": ms(r.At), "rule": r.Rule,
 		"scheme": r.Scheme, "body": r.Body, "location": r.Location, "error": r.Error,
+		"token_issuer": r.TokenIssuer,
 	}
 }
 

@@ -34,6 +34,7 @@ type VariantAttrs struct {
 	RegisterOmit         *hcl.Attribute `hcl:"register_omit,optional"`
 	ReauthDropScopes     *hcl.Attribute `hcl:"reauth_drop_scopes,optional"`
 	NoCIMD               *hcl.Attribute `hcl:"no_cimd,optional"`
+	ReuseRegistration    *hcl.Attribute `hcl:"reuse_registration,optional"`
 	IgnoreIss            *hcl.Attribute `hcl:"ignore_iss,optional"`
 	TrustMetadataIssuer  *hcl.Attribute `hcl:"trust_metadata_issuer,optional"`
 	TrustPRMResource     *hcl.Attribute `hcl:"trust_prm_resource,optional"`
@@ -96,6 +97,7 @@ var variantTypes = map[string]cty.Type{
 	"register_omit":          cty.List(cty.String),
 	"reauth_drop_scopes":     cty.List(cty.String),
 	"no_cimd":                cty.Bool,
+	"reuse_registration":     cty.Bool,
 	"ignore_iss":             cty.Bool,
 	"trust_metadata_issuer":  cty.Bool,
 	"trust_prm_resource":     cty.Bool,

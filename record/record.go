@@ -38,6 +38,10 @@ type Request struct {
 	Body     string              // the request body, up to MaxRecordedBody bytes (the token endpoint's is in TokenRequest)
 	Location string              // the Location header answered (a redirect), if any
 	Error    string              // the OAuth error code answered (RFC 6749 §5.2, or the error of a redirect, §4.1.2.1), if any
+	// TokenIssuer is, at an MCP server, the name of the authorization
+	// server that issued the bearer token the request presented, if one
+	// of the case did.
+	TokenIssuer string
 }
 
 // MaxRecordedBody bounds the body kept in a Request.

@@ -75,7 +75,7 @@ var catalogueMatrix = map[string]tripped{
 	"quit":            {}, "no-pkce": {}, "pkce-plain": {}, "partial-scopes": {}, "asks-offline": {},
 	"ignore-scope": {}, "no-cimd": {}, "no-refresh-registration": {}, "ignore-iss": {},
 	"trust-metadata-issuer": {}, "trust-prm-resource": {}, "root-prm-first": {}, "root-metadata": {},
-	"secret-basic": {}, "sends-secret": {}, "bad-resource": {}, "no-application-type": {}, "echo-scope": {},
+	"secret-basic": {}, "sends-secret": {}, "bad-resource": {}, "no-application-type": {}, "echo-scope": {}, "reuse-credentials": {},
 }
 
 // extensionFiles are the catalogue files of the machine-to-machine

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/modelcontextprotocol/go-sdk/auth"
 	"github.com/modelcontextprotocol/go-sdk/oauthex"
@@ -204,13 +205,27 @@ type authCodeMutator struct {
 	base http.RoundTripper
 	v    Variant
 	r    *run
+
+	mu         sync.Mutex
+	registered []byte // the first registration's answer, for ReuseRegistration
 }
 
 // RoundTrip implements http.RoundTripper.
 func (m *authCodeMutator) RoundTrip(req *http.Request) (*http.Response, error) {
 	var err error
+	isJSON := req.Method == http.MethodPost && strings.HasPrefix(req.Header.Get("Content-Type"), "application/json")
+	if isJSON && m.v.ReuseRegistration {
+		m.mu.Lock()
+		first := m.registered
+		m.mu.Unlock()
+		if first != nil {
+			return &http.Response{StatusCode: http.StatusCreated, Status: "201 Created", Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+				Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(bytes.NewReader(first)),
+				ContentLength: int64(len(first)), Request: req}, nil
+		}
+	}
 	switch {
-	case req.Method == http.MethodPost && strings.HasPrefix(req.Header.Get("Content-Type"), "application/json") && len(m.v.RegisterOmit) > 0:
+	case isJSON && len(m.v.RegisterOmit) > 0:
 		req, err = m.editJSON(req)
 	case req.Method == http.MethodPost && strings.HasPrefix(req.Header.Get("Content-Type"), "application/x-www-form-urlencoded"):
 		req, err = m.editForm(req)
@@ -221,6 +236,16 @@ func (m *authCodeMutator) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := m.base.RoundTrip(req)
 	if err != nil || resp == nil {
 		return resp, err
+	}
+	if isJSON && m.v.ReuseRegistration && resp.StatusCode == http.StatusCreated {
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		resp.Body.Close()
+		resp.Body = io.NopCloser(bytes.NewReader(body))
+		m.mu.Lock()
+		if m.registered == nil {
+			m.registered = body
+		}
+		m.mu.Unlock()
 	}
 	wellKnown := strings.Contains(req.URL.Path, "/.well-known/") && resp.StatusCode == http.StatusOK
 	if m.v.ProbeRootMetadata && strings.Contains(req.URL.Path, "/.well-known/") && !strings.Contains(req.URL.Path, "protected-resource") &&

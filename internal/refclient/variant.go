@@ -77,6 +77,10 @@ type Variant struct {
 	// RegisterOmit are fields left out of the dynamic client registration
 	// request (application_type, grant_types).
 	RegisterOmit []string `json:"register_omit,omitempty"`
+	// ReuseRegistration registers once: every later registration request
+	// gets the first registration's answer without being sent, so the
+	// client presents one server's client_id to another.
+	ReuseRegistration bool `json:"reuse_registration,omitempty"`
 	// NoCIMD never uses a client ID metadata document, even where the
 	// authorization server supports them.
 	NoCIMD bool `json:"no_cimd,omitempty"`

@@ -127,14 +127,15 @@ func (s *Server) record(next http.Handler) http.Handler {
 		at := s.now()
 		query, _ := url.ParseQuery(r.URL.RawQuery) // keep what parses
 		reqIdx = s.log.addRequest(Request{
-			Server:   s.name,
-			Endpoint: s.endpointOf(r.URL.Path),
-			At:       at.Sub(s.start),
-			Time:     at,
-			Method:   r.Method,
-			Path:     r.URL.Path,
-			Query:    query,
-			Scheme:   schemeOf(r),
+			TokenIssuer: s.issuerOf(r),
+			Server:      s.name,
+			Endpoint:    s.endpointOf(r.URL.Path),
+			At:          at.Sub(s.start),
+			Time:        at,
+			Method:      r.Method,
+			Path:        r.URL.Path,
+			Query:       query,
+			Scheme:      schemeOf(r),
 		})
 		if r.URL.Path == s.path {
 			// A body that trickles in is cut off; once the recorder has
@@ -152,6 +153,18 @@ func (s *Server) record(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(rw, r)
 	})
+}
+
+// issuerOf names the server that issued the request's bearer token, or "";
+// a token lookup that panics names none (the handler then answers 500).
+func (s *Server) issuerOf(r *http.Request) (issuer string) {
+	defer func() { _ = recover() }()
+	if _, tok, bearer := parseAuthorization(r.Header.Get("Authorization")); bearer {
+		if info, ok := s.lookup(tok); ok {
+			return info.Server
+		}
+	}
+	return ""
 }
 
 // inspect extracts what an MCPRequest records from the request line and
