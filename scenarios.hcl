@@ -5,6 +5,13 @@
 # 127.0.0.1, mints its own workload JWTs, and runs the client under test once.
 # The rejection cases make the authorization server refuse a *correct*
 # client, then judge what the client does next.
+#
+# Where a check judges what a check of the official harness's
+# auth/wif-jwt-bearer judges, it has the official id (wif-grant-type,
+# wif-no-retry, wif-grant-fallback, wif-assertion-*, token-request,
+# authorization-server-metadata, prm-pathbased-requested,
+# valid-bearer-token, invalid-bearer-token); wifdsl's stricter or
+# additional checks have ids of their own.
 
 # ---------------------------------------------------------------------------
 # Requirements (see docs/checks.md for the catalogue)
@@ -29,6 +36,20 @@ requirement "jwt-bearer-grant" {
   text  = "The token request uses grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer, not client_credentials with a client_assertion."
   ref   = "https://www.rfc-editor.org/rfc/rfc7523#section-2.1"
   tags  = ["R3"]
+}
+
+requirement "assertion-present" {
+  level = MUST
+  text  = "A JWT-bearer token request carries the workload JWT in the assertion parameter."
+  ref   = "https://www.rfc-editor.org/rfc/rfc7523#section-2.1"
+  tags  = ["R4"]
+}
+
+requirement "assertion-valid" {
+  level = MUST
+  text  = "The assertion verifies at the authorization server: signed by the workload's identity provider, the authorization server as its audience, not expired."
+  ref   = "https://www.rfc-editor.org/rfc/rfc7523#section-3"
+  tags  = ["R4"]
 }
 
 requirement "assertion-verbatim" {
@@ -168,6 +189,34 @@ requirement "jwt-file-fresh" {
   tags  = ["R4"]
 }
 
+# What the official harness records in every client-auth scenario. The ids
+# and levels are the official ones (as in catalogue/common.hcl; this file is
+# loaded on its own, so it states them itself).
+
+requirement "OAUTH-2-1-token-request" {
+  level = MAY
+  text  = "The client requests an access token at the token endpoint."
+  ref   = "https://www.ietf.org/archive/id/draft-ietf-oauth-v2-1-13.html#section-3.2"
+}
+
+requirement "RFC-8414-metadata-request" {
+  level = MAY
+  text  = "The client fetches the authorization server metadata (RFC 8414)."
+  ref   = "https://www.rfc-editor.org/rfc/rfc8414#section-3"
+}
+
+requirement "RFC-9728" {
+  level = MAY
+  text  = "The client fetches the protected resource metadata (RFC 9728)."
+  ref   = "https://www.rfc-editor.org/rfc/rfc9728#section-3.1"
+}
+
+requirement "MCP-Access-token-usage" {
+  level = MUST
+  text  = "The client sends an access token the authorization server issued, in the Authorization: Bearer header of MCP requests."
+  ref   = "https://modelcontextprotocol.io/specification/2025-11-25/basic/authorization#access-token-usage"
+}
+
 # ---------------------------------------------------------------------------
 # Shared values
 # ---------------------------------------------------------------------------
@@ -180,6 +229,15 @@ locals {
   # Requests to these paths mean registration or an authorization-code flow.
   fallback_paths = ["/register", "/authorize"]
   metadata_paths = ["/.well-known/oauth-authorization-server", "/.well-known/openid-configuration"]
+
+  # Why the stub authorization server refused a JWT-bearer assertion
+  # (token_requests[*].response.reason), by the official check that judges
+  # it: expired; not for this audience; any other failure to verify.
+  expired_reasons   = ["expired"]
+  audience_reasons  = ["audience", "missing aud"]
+  malformed_reasons = ["signature", "malformed claim", "missing iss", "missing sub", "missing exp", "not yet valid", "issued in the future"]
+  # Why it refused a token request before it verified the assertion.
+  unverified_reasons = ["body read", "body too large", "method", "content type", "form", "repeated parameter", "missing grant_type", "unsupported grant_type", "client authentication", "missing assertion"]
 }
 
 # ---------------------------------------------------------------------------
@@ -188,6 +246,16 @@ locals {
 
 # What every case checks, whatever the authorization server answered.
 checkset "always" {
+  # The official id: the official MCP server fails any bearer token its
+  # authorization server did not issue.
+  check "invalid-bearer-token" {
+    name          = "InvalidBearerToken"
+    description   = "Client provided invalid bearer token"
+    verifies      = requirement.MCP-Access-token-usage
+    condition     = !anytrue([for m in mcp_requests : m.has_bearer && !m.issued_token])
+    error_message = "an MCP request carried a bearer token the authorization server did not issue"
+  }
+
   check "wif-no-secret-leak" {
     name     = "No secret in the client's output"
     verifies = requirement.no-secret-logging
@@ -195,6 +263,125 @@ checkset "always" {
       for s in concat([for a in assertion : a.token], [for v in jwt_file.versions : v.token], issued_tokens) : strcontains(client.output, s)
     ])
     error_message = "the client printed a workload assertion or an access token to its stdout or stderr"
+  }
+}
+
+# What the official harness records as it happens, under its ids, in a
+# case in which the client should obtain a token: SUCCESS when observed,
+# INFO when not (MAY: they never fail a run).
+checkset "observed" {
+  check "token-request" {
+    name          = "TokenRequest"
+    description   = "Client requested access token"
+    verifies      = requirement.OAUTH-2-1-token-request
+    condition     = length(token_requests) > 0
+    error_message = "the client made no token request"
+  }
+
+  check "authorization-server-metadata" {
+    name          = "AuthorizationServerMetadata"
+    description   = "Client requested authorization server metadata"
+    verifies      = requirement.RFC-8414-metadata-request
+    condition     = anytrue([for r in requests : r.endpoint == "metadata" && r.status == 200])
+    error_message = "the client did not fetch the authorization server metadata"
+  }
+
+  check "prm-pathbased-requested" {
+    name          = "PRMPathBasedRequested"
+    description   = "Client requested PRM metadata at path-based location"
+    verifies      = requirement.RFC-9728
+    condition     = anytrue([for r in requests : r.endpoint == "protected_resource_metadata" && r.status == 200])
+    error_message = "the client did not fetch the protected resource metadata"
+  }
+
+  check "valid-bearer-token" {
+    name          = "ValidBearerToken"
+    description   = "Client provided valid bearer token"
+    verifies      = requirement.MCP-Access-token-usage
+    level         = MAY
+    condition     = anytrue([for m in mcp_requests : m.issued_token && m.status >= 200 && m.status < 300])
+    error_message = "no MCP request carried an access token the authorization server issued"
+  }
+}
+
+# The official harness's judgement of the workload JWT, under its ids. Each
+# check reads why the stub authorization server refused a JWT-bearer
+# assertion (token_requests[*].response.reason). They belong to the cases in
+# which a correct client presents a JWT that verifies and the stub verifies
+# it before it answers: not expired-assertion and wrong-audience, whose
+# valid_jwt is bad on purpose, not temporarily-unavailable, whose 503 comes
+# first, and not tls-downgrade, where a correct client sends no token
+# request. The official harness emits the failure ids only when they fail;
+# here they are SUCCESS otherwise.
+checkset "assertion" {
+  check "wif-assertion-verified" {
+    name     = "Assertion verified"
+    verifies = requirement.assertion-valid
+    locals {
+      jwt_bearer = [for r in token_requests : r if lookup(r.form, "grant_type", "") == grant.jwt_bearer]
+    }
+    condition     = length(local.jwt_bearer) > 0 && !contains(concat(local.unverified_reasons, local.expired_reasons, local.audience_reasons, local.malformed_reasons), local.jwt_bearer[0].response.reason)
+    error_message = length(local.jwt_bearer) == 0 ? "the client made no JWT-bearer token request" : "the authorization server did not verify the assertion of the first JWT-bearer token request: ${local.jwt_bearer[0].response.error_description}"
+  }
+
+  check "wif-assertion-missing" {
+    name          = "Assertion present"
+    verifies      = requirement.assertion-present
+    condition     = !anytrue([for r in token_requests : lookup(r.form, "grant_type", "") == grant.jwt_bearer && lookup(r.form, "assertion", "") == ""])
+    error_message = "a JWT-bearer token request had no assertion parameter"
+  }
+
+  check "wif-assertion-expired" {
+    name          = "Assertion not expired"
+    verifies      = requirement.assertion-valid
+    condition     = !anytrue([for r in token_requests : contains(local.expired_reasons, r.response.reason)])
+    error_message = "the authorization server refused the assertion: ${join("; ", distinct([for r in token_requests : r.response.error_description if contains(local.expired_reasons, r.response.reason)]))}"
+  }
+
+  check "wif-assertion-audience" {
+    name          = "Assertion for this authorization server"
+    verifies      = requirement.assertion-valid
+    condition     = !anytrue([for r in token_requests : contains(local.audience_reasons, r.response.reason)])
+    error_message = "the authorization server refused the assertion: ${join("; ", distinct([for r in token_requests : r.response.error_description if contains(local.audience_reasons, r.response.reason)]))}"
+  }
+
+  check "wif-assertion-malformed" {
+    name          = "Assertion well-formed and signed"
+    verifies      = requirement.assertion-valid
+    condition     = !anytrue([for r in token_requests : contains(local.malformed_reasons, r.response.reason)])
+    error_message = "the authorization server refused the assertion: ${join("; ", distinct([for r in token_requests : r.response.error_description if contains(local.malformed_reasons, r.response.reason)]))}"
+  }
+}
+
+# In happy-path a correct client is never refused. A client the
+# authorization server refuses for a mistake of its own is judged as the
+# official harness judges it: a token request after the refusal is a retry
+# (the JWT-bearer grant again) or a fallback (another grant, or
+# registration or an authorization-code flow).
+checkset "after_own_refusal" {
+  check "wif-no-retry" {
+    name     = "No retry after a non-recoverable error"
+    verifies = requirement.no-retry
+    locals {
+      first_refused = try([for i, r in token_requests : i if r.response.error != ""][0], length(token_requests))
+      retries       = [for i, r in token_requests : r if i > local.first_refused && lookup(r.form, "grant_type", "") == grant.jwt_bearer]
+    }
+    condition     = length(local.retries) == 0
+    error_message = "after the authorization server refused token request ${local.first_refused + 1} with ${try(token_requests[local.first_refused].response.error, "")}, the client sent ${length(local.retries)} more JWT-bearer token request(s)"
+  }
+
+  check "wif-grant-fallback" {
+    name     = "No fallback to another grant or flow"
+    verifies = requirement.no-fallback
+    locals {
+      refused_at = try([for r in token_requests : r.at_ms if r.response.error != ""][0], null)
+      fallbacks = concat(
+        [for r in token_requests : lookup(r.form, "grant_type", "(none)") if lookup(r.form, "grant_type", "") != grant.jwt_bearer && try(r.at_ms > local.refused_at, false)],
+        [for r in requests : r.path if r.server == "auth" && contains(local.fallback_paths, r.path) && try(r.at_ms > local.refused_at, false)],
+      )
+    }
+    condition     = length(local.fallbacks) == 0
+    error_message = "after the authorization server refused it, the client tried ${jsonencode(distinct(local.fallbacks))}"
   }
 }
 
@@ -302,7 +489,7 @@ checkset "non_recoverable" {
   check "wif-no-retry" {
     name     = "No retry after a non-recoverable error"
     verifies = requirement.no-retry
-    # Requests with another grant type are fallbacks, judged by wif-no-grant-fallback.
+    # Requests with another grant type are fallbacks, judged by wif-grant-fallback.
     condition     = length(token_requests) > 0 && token_request_count - length([for r in token_requests : r if lookup(r.form, "grant_type", "") != lookup(token_requests[0].form, "grant_type", "")]) == 1
     error_message = "expected exactly one token request, saw ${token_request_count}"
   }
@@ -310,7 +497,7 @@ checkset "non_recoverable" {
 
 # How a correct client fails once the authorization server has refused it.
 checkset "fails_clearly" {
-  check "wif-no-grant-fallback" {
+  check "wif-grant-fallback" {
     name     = "No fallback to another grant or flow"
     verifies = requirement.no-fallback
     condition = length(token_requests) == 0 || alltrue([
@@ -427,7 +614,7 @@ scenario "auth/wif-jwt-bearer" {
 
   case "happy-path" {
     description = "A valid workload JWT is exchanged for an access token that works at the MCP server."
-    checks      = [checkset.happy_path]
+    checks      = [checkset.happy_path, checkset.assertion, checkset.after_own_refusal, checkset.observed]
   }
 
   case "expired-assertion" {
@@ -459,7 +646,7 @@ scenario "auth/wif-jwt-bearer" {
         error_description = "subject is not allowed to access this resource"
       }
     }
-    checks = [checkset.non_recoverable]
+    checks = [checkset.non_recoverable, checkset.assertion]
   }
 
   case "replayed-jti" {
@@ -467,7 +654,7 @@ scenario "auth/wif-jwt-bearer" {
     auth_server {
       seen_jtis = [assertion.workload.claims.jti]
     }
-    checks = [checkset.non_recoverable]
+    checks = [checkset.non_recoverable, checkset.assertion]
   }
 
   case "invalid-client" {
@@ -479,7 +666,7 @@ scenario "auth/wif-jwt-bearer" {
         error_description = "the workload is not a trusted client of this authorization server"
       }
     }
-    checks = [checkset.non_recoverable]
+    checks = [checkset.non_recoverable, checkset.assertion]
   }
 
   case "temporarily-unavailable" {
@@ -498,7 +685,7 @@ scenario "auth/wif-jwt-bearer" {
     check "wif-retry-after" {
       name     = "At most one retry, after Retry-After"
       verifies = requirement.retry-after
-      # Requests with another grant type are fallbacks, judged by wif-no-grant-fallback.
+      # Requests with another grant type are fallbacks, judged by wif-grant-fallback.
       condition = length(token_requests) == 0 || (
         token_request_count - length([for r in token_requests : r if lookup(r.form, "grant_type", "") != lookup(token_requests[0].form, "grant_type", "")]) <= 2 &&
         alltrue([for i, r in token_requests : r.at_ms - token_requests[0].at_ms >= 1000 if i > 0 && lookup(r.form, "grant_type", "") == lookup(token_requests[0].form, "grant_type", "")])
@@ -519,7 +706,7 @@ scenario "auth/wif-jwt-bearer" {
         error_description = "the requested scope is not accepted for this workload"
       }
     }
-    checks = [checkset.non_recoverable]
+    checks = [checkset.non_recoverable, checkset.assertion]
 
     check "wif-scope-error-distinct" {
       name          = "Scope error reported as such"
@@ -538,7 +725,7 @@ scenario "auth/wif-jwt-bearer" {
         error_description = "the request is missing a required parameter or is otherwise malformed"
       }
     }
-    checks = [checkset.non_recoverable]
+    checks = [checkset.non_recoverable, checkset.assertion]
   }
 
   case "unauthorized-client" {
@@ -551,7 +738,7 @@ scenario "auth/wif-jwt-bearer" {
         error_description = "this client is not authorized to use the jwt-bearer grant"
       }
     }
-    checks = [checkset.non_recoverable]
+    checks = [checkset.non_recoverable, checkset.assertion]
   }
 
   # R16. The servers speak HTTPS (tls = true) with a CA the client is handed
@@ -593,7 +780,7 @@ scenario "auth/wif-jwt-bearer" {
     context = {
       valid_jwt = null
     }
-    checks = [checkset.jwt_file]
+    checks = [checkset.jwt_file, checkset.assertion]
   }
 }
 
@@ -630,7 +817,7 @@ scenario "auth/wif-jwt-bearer" {
         headers           = { "WWW-Authenticate" = "Bearer error=\"invalid_token\", error_description=\"the access token expired\", resource_metadata=\"${server.mcp.metadata_url}\"" }
       }
     }
-    checks = [checkset.jwt_file]
+    checks = [checkset.jwt_file, checkset.assertion]
 
     check "wif-reauthenticates" {
       name     = "New access token by a JWT-bearer exchange"
@@ -770,4 +957,35 @@ variant "no-renewal" {
 variant "refresh-grant" {
   description = "after each successful token request, also tries the refresh grant"
   then_grant  = grant.refresh_token
+}
+
+# The assertions of the official harness's broken WIF clients
+# (auth-test-wif-expired-assertion, -wrong-audience, -no-assertion).
+
+variant "expired-jwt" {
+  description    = "presents the context's expired_jwt instead of valid_jwt"
+  assertion_from = "expired_jwt"
+}
+
+variant "wrong-audience-jwt" {
+  description    = "presents the context's wrong_audience_jwt instead of valid_jwt"
+  assertion_from = "wrong_audience_jwt"
+}
+
+variant "no-assertion" {
+  description = "omits the assertion parameter from the token request"
+  omit_params = ["assertion"]
+}
+
+# What the official observations need to fail: a token no server issued,
+# and no request at all.
+
+variant "forged-token" {
+  description  = "sends the MCP server a token no server issued"
+  forged_token = true
+}
+
+variant "quit" {
+  description   = "exits 1 at once, before any request"
+  quit_at_start = true
 }

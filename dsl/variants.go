@@ -27,6 +27,7 @@ type VariantAttrs struct {
 	TokenMethod          *hcl.Attribute `hcl:"token_method,optional"`
 	TokenBody            *hcl.Attribute `hcl:"token_body,optional"`
 	SelfSignedAssertion  *hcl.Attribute `hcl:"self_signed_assertion,optional"`
+	AssertionFrom        *hcl.Attribute `hcl:"assertion_from,optional"`
 	IgnoreChallengeScope *hcl.Attribute `hcl:"ignore_challenge_scope,optional"`
 	Scope                *hcl.Attribute `hcl:"scope,optional"`
 	AuthorizeOmit        *hcl.Attribute `hcl:"authorize_omit,optional"`
@@ -108,9 +109,10 @@ var variantTypes = map[string]cty.Type{
 
 // variantChoices are the accepted values of the enumerated attributes.
 var variantChoices = map[string][]string{
-	"hang":         {"start", "after_error", "after_success"},
-	"token_method": {"POST", "GET"},
-	"token_body":   {"form", "json"},
+	"hang":           {"start", "after_error", "after_success"},
+	"token_method":   {"POST", "GET"},
+	"token_body":     {"form", "json"},
+	"assertion_from": {"valid_jwt", "expired_jwt", "wrong_audience_jwt"},
 }
 
 // variantRanges bound the whole-number attributes.

@@ -464,7 +464,7 @@ func TestHostileHangs(t *testing.T) {
 		hungIn: "before any request",
 		tripped: map[string]engine.Status{
 			"wif-no-retry": engine.StatusWarning, "wif-fails-fast": engine.StatusWarning,
-			"wif-error-surfaced": engine.StatusWarning,
+			"wif-error-surfaced": engine.StatusWarning, "wif-assertion-verified": engine.StatusFailure,
 		},
 		message: "wif-fails-fast",
 	}, {
@@ -702,7 +702,7 @@ func TestHostileCrash(t *testing.T) {
 		command: "ulimit -c 0; kill -SEGV $$ #", signal: "segmentation fault",
 		tripped: map[string]engine.Status{
 			"wif-no-retry": engine.StatusWarning, "wif-fails-fast": engine.StatusWarning,
-			"wif-error-surfaced": engine.StatusWarning,
+			"wif-error-surfaced": engine.StatusWarning, "wif-assertion-verified": engine.StatusFailure,
 		},
 	}, {
 		// Run directly, not through a shell: the signal is the client's own.

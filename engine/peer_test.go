@@ -83,15 +83,16 @@ func meddle(t *testing.T) (sent, refused int) {
 // TestForeignRequestsCannotChangeVerdicts: while a case runs, another
 // process fetches the metadata, posts junk token requests and calls the
 // MCP endpoint. None of it reaches the records: a client that skips
-// discovery still fails wif-discovery, a conformant client still passes
-// every check, and the requests are counted as foreign.
+// discovery still fails wif-discovery (and the official
+// authorization-server-metadata observation), a conformant client still
+// passes every check, and the requests are counted as foreign.
 func TestForeignRequestsCannotChangeVerdicts(t *testing.T) {
 	needProc(t)
 	for _, tt := range []struct {
 		bug       string
 		wantFails []string
 	}{
-		{"no-discovery", []string{"wif-discovery"}},
+		{"no-discovery", []string{"wif-discovery", "authorization-server-metadata"}},
 		{"", nil},
 	} {
 		t.Run("bug="+tt.bug, func(t *testing.T) {

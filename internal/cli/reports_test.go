@@ -133,7 +133,7 @@ func TestJUnitFlag(t *testing.T) {
 	if len(doc.Suites) != 2 || doc.Suites[0].Name != "auth/wif-jwt-bearer/happy-path" || doc.Suites[1].Name != "auth/wif-jwt-bearer/expired-assertion" {
 		t.Fatalf("want a testsuite per case, got %+v", doc.Suites)
 	}
-	if len(doc.Suites[0].Cases) != 13 || doc.Suites[0].Failures != 0 {
+	if len(doc.Suites[0].Cases) != 25 || doc.Suites[0].Failures != 0 {
 		t.Errorf("happy-path: %d testcases, %d failures", len(doc.Suites[0].Cases), doc.Suites[0].Failures)
 	}
 	found := false
@@ -165,7 +165,7 @@ func TestMarkdownFormat(t *testing.T) {
 	if code != ExitFailed {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
 	}
-	for _, want := range []string{"## ❌ wifdsl: failed\n", "| ❌ | `auth/wif-jwt-bearer/invalid-request` | 5 | 0 | 1 |",
+	for _, want := range []string{"## ❌ wifdsl: failed\n", "| ❌ | `auth/wif-jwt-bearer/invalid-request` | 11 | 0 | 1 |",
 		"<code>wif-exit-nonzero</code>: the client exited with status 0 after the authorization server refused it</summary>"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("markdown lacks %q:\n%s", want, stdout)

@@ -37,6 +37,14 @@ var failingCases = append(slices.Clone(rejectionCases), unavailable)
 
 var allCases = append(append([]string{"happy-path"}, failingCases...), "tls-downgrade", "jwt-file", "token-expired")
 
+// assertionCases are the cases that judge the workload JWT under the
+// official ids: those in which a conformant client presents a JWT that the
+// authorization server verifies before it answers.
+var assertionCases = []string{
+	"happy-path", "rejected-subject", "replayed-jti", "invalid-client", "rejected-scope",
+	"invalid-request", "unauthorized-client", "jwt-file", "token-expired",
+}
+
 // tripped maps case → the ids of the checks that did not succeed.
 type tripped map[string][]string
 
@@ -59,7 +67,11 @@ func (t tripped) plus(o tripped) tripped {
 }
 
 // noToken is what follows when the happy path gets no access token.
-var noToken = []string{"wif-bearer-header", "wif-mcp-access", "wif-client-exit-success"}
+var noToken = []string{"wif-bearer-header", "wif-mcp-access", "wif-client-exit-success", "valid-bearer-token"}
+
+// unverified is what follows when the first JWT-bearer token request
+// carries no assertion the authorization server verified, or there is none.
+var unverified = onCases(assertionCases, "wif-assertion-verified")
 
 // notFromFile is what follows in jwt-file when the token request carries
 // no assertion parameter the harness wrote (a malformed request, or the
@@ -81,7 +93,7 @@ var scopeMisreported = onCases([]string{"rejected-scope"}, "wif-scope-error-dist
 var suiteMatrix = map[string]tripped{
 	"":               {},
 	"retry":          onCases(rejectionCases, "wif-no-retry").plus(onCases([]string{unavailable}, "wif-retry-after")),
-	"grant-fallback": onCases(failingCases, "wif-no-grant-fallback"),
+	"grant-fallback": onCases(failingCases, "wif-grant-fallback"),
 	"hang":           onCases(failingCases, "wif-fails-fast"),
 	"exit-zero":      onCases(failingCases, "wif-exit-nonzero"),
 	"vague":          onCases(failingCases, "wif-error-surfaced").plus(scopeMisreported),
@@ -89,16 +101,20 @@ var suiteMatrix = map[string]tripped{
 	"no-resource":    onCases([]string{"happy-path"}, "wif-resource-indicator"),
 	"token-in-query": onCases([]string{"happy-path"}, "wif-token-not-in-query"),
 	"leak":           onCases(allCases, "wif-no-secret-leak"),
-	"self-assertion": onCases([]string{"happy-path"}, append([]string{"wif-assertion-verbatim"}, noToken...)...).plus(scopeMisreported).plus(notFromFile).plus(noRenewal),
+	// A JWT the authorization server cannot verify: a signature by another
+	// key is the official wif-assertion-malformed.
+	"self-assertion": onCases([]string{"happy-path"}, append([]string{"wif-assertion-verbatim"}, noToken...)...).
+		plus(unverified).plus(onCases(assertionCases, "wif-assertion-malformed")).plus(scopeMisreported).plus(notFromFile).plus(noRenewal),
 	"json-body": onCases([]string{"happy-path"}, append([]string{"wif-token-request-form", "wif-grant-type",
-		"wif-assertion-verbatim", "wif-resource-indicator"}, noToken...)...).plus(scopeMisreported).plus(notFromFile).plus(noRenewal),
+		"wif-assertion-verbatim", "wif-resource-indicator"}, noToken...)...).plus(unverified).plus(scopeMisreported).plus(notFromFile).plus(noRenewal),
 	"get-request": onCases([]string{"happy-path"}, append([]string{"wif-token-request-post", "wif-token-request-form",
-		"wif-grant-type", "wif-assertion-verbatim", "wif-resource-indicator"}, noToken...)...).plus(scopeMisreported).plus(notFromFile).plus(noRenewal),
-	"client-credentials": onCases([]string{"happy-path"}, append([]string{"wif-grant-type", "wif-assertion-verbatim"}, noToken...)...).plus(scopeMisreported).plus(notFromFile).plus(noRenewal),
-	"repeated-params":    onCases([]string{"happy-path"}, append([]string{"wif-no-repeated-params"}, noToken...)...).plus(scopeMisreported).plus(noRenewal),
+		"wif-grant-type", "wif-assertion-verbatim", "wif-resource-indicator"}, noToken...)...).plus(unverified).plus(scopeMisreported).plus(notFromFile).plus(noRenewal),
+	"client-credentials": onCases([]string{"happy-path"}, append([]string{"wif-grant-type", "wif-assertion-verbatim"}, noToken...)...).
+		plus(unverified).plus(scopeMisreported).plus(notFromFile).plus(noRenewal),
+	"repeated-params": onCases([]string{"happy-path"}, append([]string{"wif-no-repeated-params"}, noToken...)...).plus(unverified).plus(scopeMisreported).plus(noRenewal),
 	// In tls-downgrade the downgrade is offered in the authorization server
 	// metadata, which this variant never reads: the check cannot judge it.
-	"no-discovery":   onCases([]string{"happy-path"}, "wif-discovery").plus(onCases([]string{"tls-downgrade"}, "wif-assertion-over-tls")),
+	"no-discovery":   onCases([]string{"happy-path"}, "wif-discovery", "authorization-server-metadata").plus(onCases([]string{"tls-downgrade"}, "wif-assertion-over-tls")),
 	"register":       onCases([]string{"happy-path"}, "wif-no-registration"),
 	"no-bearer":      onCases([]string{"happy-path"}, noToken...).plus(noRenewal),
 	"hang-success":   onCases([]string{"happy-path"}, "wif-client-exit-success"),
@@ -109,6 +125,31 @@ var suiteMatrix = map[string]tripped{
 	// another grant type; in token-expired it is what the check refuses.
 	"refresh-grant": onCases([]string{"happy-path"}, "wif-grant-type", "wif-assertion-verbatim").plus(onCases([]string{"jwt-file", "token-expired"}, "wif-jwt-file-assertion")).
 		plus(onCases([]string{"token-expired"}, "wif-no-refresh-grant")),
+	// The official broken clients' JWTs: refused wherever the JWT is
+	// judged, and with invalid_grant where a correct client meets
+	// invalid_scope.
+	"expired-jwt":        wrongJWT("wif-assertion-expired"),
+	"wrong-audience-jwt": wrongJWT("wif-assertion-audience"),
+	"no-assertion":       wrongJWT("wif-assertion-missing"),
+	// The MCP server refuses the forged token; the client renews it once
+	// (in happy-path its JWT's jti is then replayed) and gives up.
+	"forged-token": onCases([]string{"happy-path", "jwt-file", "token-expired"}, "invalid-bearer-token").
+		plus(onCases([]string{"happy-path"}, noToken...)).plus(noRenewal),
+	// No request at all: every observation fails, and every check that
+	// needs a token request or an error response.
+	"quit": onCases([]string{"happy-path"}, append([]string{"wif-token-request-post", "wif-token-request-form", "wif-grant-type",
+		"wif-assertion-verbatim", "wif-resource-indicator", "wif-discovery", "wif-no-repeated-params",
+		"token-request", "authorization-server-metadata", "prm-pathbased-requested"}, noToken...)...).
+		plus(unverified).plus(onCases(failingCases, "wif-fails-fast", "wif-error-surfaced")).plus(onCases(rejectionCases, "wif-no-retry")).
+		plus(scopeMisreported).plus(onCases([]string{"tls-downgrade"}, "wif-assertion-over-tls")).
+		plus(onCases([]string{"jwt-file", "token-expired"}, "wif-jwt-file-assertion", "wif-jwt-file-fresh")).plus(noRenewal),
+}
+
+// wrongJWT is what a client that presents a JWT the authorization server
+// refuses (or none) trips besides the official id that names why.
+func wrongJWT(id string) tripped {
+	return onCases([]string{"happy-path"}, append([]string{"wif-assertion-verbatim"}, noToken...)...).
+		plus(unverified).plus(onCases(assertionCases, id)).plus(scopeMisreported).plus(notFromFile).plus(noRenewal)
 }
 
 func builtinPlan(t testing.TB) *engine.Plan {

@@ -80,7 +80,7 @@
 //   - retry: on a token error, repeats the token request three more times,
 //     about 50 ms apart, before failing. Trips wif-no-retry.
 //   - grant-fallback: on a token error, tries grant_type=client_credentials
-//     with the context's client_id, then fails. Trips wif-no-grant-fallback.
+//     with the context's client_id, then fails. Trips wif-grant-fallback.
 //   - hang: on a token error, prints the error and then blocks forever. Trips
 //     wif-fails-fast.
 //   - hang-start: blocks forever before making any request.
@@ -104,7 +104,21 @@
 //     when no token was issued) to stdout. Trips wif-no-secret-leak.
 //   - self-assertion: ignores valid_jwt and signs its own JWT with a fresh
 //     ES256 key, copying the claims of valid_jwt with a new jti. Trips
-//     wif-assertion-verbatim.
+//     wif-assertion-verbatim and, as the signature does not verify,
+//     wif-assertion-malformed.
+//   - expired-jwt: presents the context's expired_jwt instead of valid_jwt,
+//     as the official expired-assertion client does. Trips
+//     wif-assertion-expired.
+//   - wrong-audience-jwt: presents the context's wrong_audience_jwt instead
+//     of valid_jwt, as the official wrong-audience client does. Trips
+//     wif-assertion-audience.
+//   - no-assertion: leaves the assertion parameter out of the token request,
+//     as the official no-assertion client does. Trips wif-assertion-missing.
+//   - quit: prints an error and exits 1 before any request. Trips the
+//     official observations token-request, authorization-server-metadata,
+//     prm-pathbased-requested and valid-bearer-token.
+//   - forged-token: sends the MCP server "forged-" followed by the token it
+//     was issued, a token no server issued. Trips invalid-bearer-token.
 //   - json-body: sends the token request as application/json. Trips
 //     wif-token-request-form.
 //   - get-request: sends the token request as a GET with the parameters in
@@ -144,8 +158,8 @@
 // ID-JAG at the identity provider followed by a JWT-bearer grant with the
 // ID-JAG, authenticated with client_secret_basic (SEP-990). Then an MCP
 // session with the access token as a Bearer header. The variants retry,
-// hang, hang-start, hang-success, exit-zero, vague, leak, no-resource and
-// token-in-query apply there too, and these only there:
+// hang, hang-start, hang-success, exit-zero, vague, leak, no-resource,
+// token-in-query and forged-token apply there too, and these only there:
 //
 //   - wrong-secret: sends a wrong client secret. Trips
 //     client-credentials-basic-auth.
@@ -163,8 +177,6 @@
 //     Trips complete-flow-jwt-bearer.
 //   - wrong-grant: sends grant_type=password. Trips
 //     client-credentials-grant-type.
-//   - forged-token: sends a token no server issued to the MCP server. Trips
-//     invalid-bearer-token.
 //   - grant-without-id-jag: when the token exchange fails, presents the ID
 //     token itself to the authorization server. Trips no-grant-without-id-jag.
 //

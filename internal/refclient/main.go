@@ -242,10 +242,26 @@ func (r *run) main() int {
 		}
 	}
 
+	if r.v.QuitAtStart {
+		r.println(r.stderr, "wifclient: giving up before any request")
+		return r.exit(1)
+	}
+
 	ctx, cancel := context.WithTimeout(context.Background(), overallTimeout)
 	defer cancel()
 
 	assertion, file := r.cc.ValidJWT, r.cc.JWTFile
+	if r.v.AssertionFrom != "" {
+		a := map[string]string{
+			"valid_jwt":          r.cc.ValidJWT,
+			"expired_jwt":        r.cc.ExpiredJWT,
+			"wrong_audience_jwt": r.cc.WrongAudienceJWT,
+		}[r.v.AssertionFrom]
+		if a == "" {
+			return r.fail(ctx, fmt.Errorf("refclient: %s has no %s", envContext, r.v.AssertionFrom), nil)
+		}
+		assertion, file = a, ""
+	}
 	if file != "" && (r.v.SelfSignedAssertion || r.v.StaleJWTFile) {
 		// These variants read the file once and keep that copy.
 		read := readJWTFile
@@ -352,7 +368,7 @@ func (r *run) session(ctx context.Context, h auth.OAuthHandler, grant string) (s
 	if len(r.v.OmitHeaders) > 0 {
 		rt = omitHeaders{base: rt, names: r.v.OmitHeaders}
 	}
-	if _, jwtBearer := h.(*JWTBearerHandler); r.v.ForgedToken && !jwtBearer {
+	if r.v.ForgedToken {
 		rt = forgedBearer{base: rt}
 	}
 	client := mcp.NewClient(&mcp.Implementation{Name: "wifdsl-refclient", Version: "1.0.0"},

@@ -220,10 +220,10 @@ func TestMainContextErrors(t *testing.T) {
 func TestBugsListAndDocs(t *testing.T) {
 	want := []string{
 		"assertion-audience", "assertion-issuer", "assertion-subject", "assertion-type",
-		"client-credentials", "crash", "exit-zero", "flood", "forged-token", "fork", "get-request", "grant-fallback", "grant-without-id-jag",
-		"hammer", "hang", "hang-start", "hang-success", "ignore-scope", "json-body", "leak", "no-bearer",
-		"no-client-auth", "no-discovery", "no-protocol-version", "no-renewal", "no-resource", "refresh-grant", "register", "repeated-params", "retry",
-		"scope-as-grant", "secret-post", "self-assertion", "stale-jwt-file", "tls-downgrade", "token-in-query", "vague", "wrong-grant", "wrong-secret",
+		"client-credentials", "crash", "exit-zero", "expired-jwt", "flood", "forged-token", "fork", "get-request", "grant-fallback", "grant-without-id-jag",
+		"hammer", "hang", "hang-start", "hang-success", "ignore-scope", "json-body", "leak", "no-assertion", "no-bearer",
+		"no-client-auth", "no-discovery", "no-protocol-version", "no-renewal", "no-resource", "quit", "refresh-grant", "register", "repeated-params", "retry",
+		"scope-as-grant", "secret-post", "self-assertion", "stale-jwt-file", "tls-downgrade", "token-in-query", "vague", "wrong-audience-jwt", "wrong-grant", "wrong-secret",
 	}
 	if got := Bugs(); !slices.Equal(got, want) {
 		t.Fatalf("Bugs() = %q\nwant %q", got, want)

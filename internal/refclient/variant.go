@@ -48,6 +48,10 @@ type Variant struct {
 	// SelfSignedAssertion signs a JWT of its own (a fresh ES256 key, the
 	// claims of valid_jwt, a new jti) instead of presenting valid_jwt.
 	SelfSignedAssertion bool `json:"self_signed_assertion,omitempty"`
+	// AssertionFrom names the context key whose JWT is presented instead
+	// of valid_jwt and the JWT file: "expired_jwt" or "wrong_audience_jwt"
+	// (the JWTs the official context hands a client to get wrong).
+	AssertionFrom string `json:"assertion_from,omitempty"`
 	// IgnoreChallengeScope ignores the scope of the WWW-Authenticate
 	// challenge.
 	IgnoreChallengeScope bool `json:"ignore_challenge_scope,omitempty"`
@@ -206,6 +210,8 @@ var (
 	TokenBodies  = []string{"form", "json"}
 	HostileKinds = []string{"crash", "fork", "flood", "hammer"}
 	ClientAuths  = []string{"basic", "post", "none"}
+	// AssertionSources are the context keys AssertionFrom may name.
+	AssertionSources = []string{"valid_jwt", "expired_jwt", "wrong_audience_jwt"}
 )
 
 // VariantFields lists the JSON names of the fields of Variant, in order:
@@ -246,6 +252,7 @@ func (v Variant) Validate() error {
 		oneOf("token_body", v.TokenBody, TokenBodies),
 		oneOf("hostile", v.Hostile, HostileKinds),
 		oneOf("client_auth", v.ClientAuth, ClientAuths),
+		oneOf("assertion_from", v.AssertionFrom, AssertionSources),
 	} {
 		if err != nil {
 			return err
@@ -333,7 +340,11 @@ var namedVariants = map[string]Variant{
 	"assertion-subject":    {Description: "client credentials: signs its client assertion with another sub", ClientAssertionSubject: "someone-else"},
 	"no-client-auth":       {Description: "enterprise-managed: presents the ID-JAG without client authentication", ClientAuth: "none"},
 	"wrong-grant":          {Description: "sends grant_type=password", GrantType: "password"},
-	"forged-token":         {Description: "client credentials and enterprise-managed: sends a token no server issued to the MCP server", ForgedToken: true},
+	"forged-token":         {Description: "sends the MCP server a token no server issued", ForgedToken: true},
+	"expired-jwt":          {Description: "presents the context's expired_jwt instead of valid_jwt", AssertionFrom: "expired_jwt"},
+	"wrong-audience-jwt":   {Description: "presents the context's wrong_audience_jwt instead of valid_jwt", AssertionFrom: "wrong_audience_jwt"},
+	"no-assertion":         {Description: "omits the assertion parameter from the token request", OmitParams: []string{"assertion"}},
+	"quit":                 {Description: "exits 1 at once, before any request", QuitAtStart: true},
 	"grant-without-id-jag": {Description: "enterprise-managed: when the token exchange fails, presents the ID token itself to the authorization server", IgnoreExchangeError: true},
 }
 

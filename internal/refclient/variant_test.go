@@ -59,6 +59,46 @@ func TestDataVariants(t *testing.T) {
 				t.Errorf("%d token requests, want 1: the expired token is used again", n)
 			}
 		}},
+		// The fake context's expired_jwt is valid_jwt followed by "y"; the
+		// fake accepts any assertion.
+		{"assertion from the context", `{"assertion_from":"expired_jwt"}`, nil, 0, func(t *testing.T, f *fake, res result) {
+			reqs := f.tokenRequests()
+			if len(reqs) != 1 || !strings.HasSuffix(reqs[0].Form.Get("assertion"), "y") {
+				t.Errorf("token requests %+v, want one with expired_jwt", reqs)
+			}
+			if strings.Contains(res.stdout+res.stderr, reqs[0].Form.Get("assertion")) {
+				t.Errorf("the output shows the assertion")
+			}
+		}},
+		{"quit before any request", `{"quit_at_start":true}`, nil, 1, func(t *testing.T, f *fake, res result) {
+			if paths := f.requestPaths(); len(paths) != 0 {
+				t.Errorf("requests %q, want none", paths)
+			}
+			if !strings.Contains(res.stderr, "before any request") {
+				t.Errorf("stderr %q", res.stderr)
+			}
+		}},
+		// The MCP server refuses the forged token; the client renews it
+		// once, forges the new one too and gives up.
+		{"forged token", `{"forged_token":true}`, nil, 1, func(t *testing.T, f *fake, res result) {
+			issued := f.issuedTokens()
+			if len(issued) == 0 {
+				t.Fatal("no token issued")
+			}
+			forged := 0
+			for _, m := range f.mcpRequests() {
+				tok := strings.TrimPrefix(m.Authorization, "Bearer ")
+				if slices.Contains(issued, tok) {
+					t.Errorf("an MCP request carried the issued token %q", tok)
+				}
+				if strings.HasPrefix(tok, "forged-") {
+					forged++
+				}
+			}
+			if forged == 0 {
+				t.Errorf("no MCP request carried a forged token: %+v", f.mcpRequests())
+			}
+		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFake(t, tc.configure)
@@ -78,6 +118,7 @@ func TestParseVariantRefusesMistakes(t *testing.T) {
 		`{"token_method":"PUT"}`,
 		`{"pause":"soon"}`,
 		`{"exit_code":300}`,
+		`{"assertion_from":"id_token"}`,
 		`[]`,
 	} {
 		if _, err := ParseVariant(raw); err == nil {

@@ -12,6 +12,7 @@
 package officialharness_test
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -20,7 +21,9 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/wifdsl/wifdsl/engine"
 	"github.com/wifdsl/wifdsl/internal/testclient"
 )
 
@@ -186,5 +189,61 @@ func TestOfficialHarnessJudgesTheReferenceClient(t *testing.T) {
 	code, _, _ = runHarness(t, runSh, []string{"--expected-failures", baseline}, client)
 	if code != 0 {
 		t.Errorf("with the failure in the baseline, run.sh exit %d, want 0", code)
+	}
+}
+
+// TestSameOfficialIdsUnderBothHarnesses: the reference client's variants
+// that send what the official broken WIF clients send (an expired JWT, one
+// for another audience, none) or a token no server issued fail the same
+// official check under the official harness as in the happy-path case of
+// wifdsl's built-in suite.
+func TestSameOfficialIdsUnderBothHarnesses(t *testing.T) {
+	runSh := requireHarness(t)
+	plan, err := testclient.BuiltinPlan()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var happy *engine.Case
+	for _, c := range plan.Cases() {
+		if c.Name == "happy-path" {
+			happy = c
+		}
+	}
+	if happy == nil {
+		t.Fatal("the built-in suite has no happy-path case")
+	}
+	for bug, id := range map[string]string{
+		"expired-jwt":        "wif-assertion-expired",
+		"wrong-audience-jwt": "wif-assertion-audience",
+		"no-assertion":       "wif-assertion-missing",
+		"forged-token":       "invalid-bearer-token",
+	} {
+		t.Run(bug, func(t *testing.T) {
+			_, checks, _ := runHarness(t, runSh, nil, clientArgv(t, bug))
+			var flagged []string
+			for cid, s := range statuses(checks) {
+				if s == "FAILURE" || s == "WARNING" {
+					flagged = append(flagged, cid)
+				}
+			}
+			if len(flagged) != 1 || flagged[0] != id {
+				t.Errorf("the official harness flagged %v, want only %s", flagged, id)
+			}
+			cr := engine.RunCase(context.Background(), happy, engine.Options{
+				Command: testclient.Command(bug), Timeout: 20 * time.Second, FailFast: 5 * time.Second,
+			})
+			found := false
+			for _, ch := range cr.Checks {
+				if ch.ID == id {
+					found = true
+					if ch.Status != engine.StatusFailure {
+						t.Errorf("wifdsl %s: %s, want FAILURE", id, ch.Status)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("wifdsl's happy-path has no check %s", id)
+			}
+		})
 	}
 }
