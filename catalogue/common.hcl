@@ -46,7 +46,14 @@ locals {
 # which the client should obtain a token: SUCCESS when observed, INFO when
 # not (they never fail a run).
 checkset "observed" {
-  checks = [checkset.bearer, checkset.prm_observed]
+  checks = [checkset.bearer, checkset.flow_observed]
+}
+
+# The same without the bearer token check, which the official harness
+# emits only where its stub MCP server verifies bearer tokens (not in the
+# DPoP scenarios).
+checkset "flow_observed" {
+  checks = [checkset.prm_observed]
 
   check "token-request" {
     name          = "TokenRequest"

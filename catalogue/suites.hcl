@@ -6,7 +6,6 @@
 # A suite that matches no scenario is an error, and so is a plain name that
 # names none; a glob pattern may match nothing yet. Official scenarios the
 # catalogue does not hold yet, and the suites they belong to:
-# auth/dpop, auth/dpop-nonce (extensions, through auth/dpop*) and
 # auth/wif-jwt-bearer (extensions, through auth/wif-*; it is the built-in
 # suite's scenario, scenarios.hcl).
 

@@ -207,3 +207,30 @@ variant "reuse-credentials" {
   description        = "authorization code: registers once and presents that client_id to every authorization server"
   reuse_registration = true
 }
+
+# DPoP (catalogue/dpop.hcl), as the official broken DPoP clients.
+
+variant "dpop-bearer" {
+  description = "DPoP: presents the DPoP-bound token with the Bearer scheme, its proofs still attached"
+  dpop_bearer = true
+}
+
+variant "dpop-replay" {
+  description = "DPoP: sends the MCP server one proof (one jti) with every request"
+  dpop_replay = true
+}
+
+variant "dpop-no-token-proof" {
+  description         = "DPoP: sends no proof with its token requests, so it gets an unbound token, and proofs to the MCP server all the same"
+  dpop_no_token_proof = true
+}
+
+variant "dpop-no-as-nonce" {
+  description          = "DPoP: does not retry a token request with the nonce of a use_dpop_nonce challenge"
+  dpop_ignore_as_nonce = true
+}
+
+variant "dpop-no-rs-nonce" {
+  description          = "DPoP: does not retry an MCP request with the nonce of a use_dpop_nonce challenge"
+  dpop_ignore_rs_nonce = true
+}

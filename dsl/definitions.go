@@ -121,6 +121,9 @@ type ServerAttrs struct {
 	SigningKey               *hcl.Attribute `hcl:"signing_key,optional"`
 	IDJAGClaims              *hcl.Attribute `hcl:"id_jag_claims,optional"`
 	AuthorizationResponseIss *hcl.Attribute `hcl:"authorization_response_iss,optional"` // late: over the running case
+	// Authorization servers and MCP servers.
+	DPoP      *hcl.Attribute `hcl:"dpop,optional"`
+	DPoPNonce *hcl.Attribute `hcl:"dpop_nonce,optional"`
 	// MCP servers.
 	Path                        *hcl.Attribute `hcl:"path,optional"`
 	ChallengeScope              *hcl.Attribute `hcl:"challenge_scope,optional"`
@@ -133,6 +136,7 @@ type ServerAttrs struct {
 	ResourceMetadata            *hcl.Attribute `hcl:"resource_metadata,optional"` // late: over the servers started before
 	ResourceMetadataInChallenge *hcl.Attribute `hcl:"resource_metadata_in_challenge,optional"`
 	SameOriginAs                *hcl.Attribute `hcl:"same_origin_as,optional"`
+	DPoPEnforce                 *hcl.Attribute `hcl:"dpop_enforce,optional"`
 }
 
 // ResponseRuleAttrs are the attributes of a rule block.

@@ -67,6 +67,11 @@ func TestReferenceCoversSchema(t *testing.T) {
 	for attr := range vars["token_requests"].Index(zero()).GetAttr("response").Type().AttributeTypes() {
 		mention("field of response", attr)
 	}
+	for _, list := range []string{"token_requests", "mcp_requests"} {
+		for attr := range vars[list].Index(zero()).GetAttr("dpop").Type().AttributeTypes() {
+			mention("field of "+list+" dpop", attr)
+		}
+	}
 }
 
 func sampleObservations() *engine.Observations {

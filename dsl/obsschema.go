@@ -46,7 +46,8 @@ func schemaSample(key string) *engine.Observations {
 			Claims: map[string]any{key: "v"}, AssertionHeader: map[string]any{key: "v"},
 			Code: &record.CodeGrant{Known: true, ClientID: "c", RedirectURI: "r", Scope: "s", Resource: "r",
 				CodeChallenge: "c", CodeChallengeMethod: "S256", PKCE: "verified"},
-			Response: record.TokenResponse{Status: 200, Error: "e", ErrorDescription: "d", Rule: "r", Reason: "x", AccessToken: "t", Scope: "s"},
+			DPoP:     dpopSample,
+			Response: record.TokenResponse{Status: 200, Error: "e", ErrorDescription: "d", Rule: "r", Reason: "x", AccessToken: "t", TokenType: "DPoP", Scope: "s"},
 		}},
 		TokenRequestCount: 1,
 		Requests:          []record.Request{{Server: "auth", Seq: 1, At: time.Millisecond, Method: "GET", Path: "/", Query: kv, Status: 200, Body: "b", Location: "l", Error: "e", TokenIssuer: "t"}},
@@ -55,11 +56,12 @@ func schemaSample(key string) *engine.Observations {
 			Server: "mcp", Seq: 1, At: time.Millisecond, HTTPMethod: "POST", Path: "/mcp",
 			RPCMethod: "initialize", RPCMethods: []string{"initialize"}, Bearer: "t", HasBearer: true,
 			AuthScheme: "Bearer", IssuedToken: true, QueryToken: "q", ProtocolVersion: "p", Status: 200,
+			Error: "e", DPoP: dpopSample,
 		}},
 		MCPRequestCount: 1,
 		IssuedTokens:    []string{"t"},
 		Issued: []record.IssuedToken{{Server: "auth", Token: "t", Refresh: true, Grant: "g", ClientID: "c", Scope: "s",
-			IssuedAt: time.Unix(1, 0), ExpiresAt: time.Unix(2, 0), Revoked: true}},
+			IssuedAt: time.Unix(1, 0), ExpiresAt: time.Unix(2, 0), Revoked: true, JKT: "j"}},
 		JWTFile: &engine.JWTFileObservation{Path: "p", Assertion: "a", RewriteEvery: time.Second,
 			Versions:     []engine.JWTFileVersion{{Seq: 1, At: time.Millisecond, Token: "t", Claims: map[string]any{key: "v"}}},
 			VersionCount: 1, Error: "e"},
@@ -72,6 +74,10 @@ func schemaSample(key string) *engine.Observations {
 		},
 	}
 }
+
+// dpopSample is a DPoP proof with every field set.
+var dpopSample = record.DPoPProof{Present: true, Headers: 1, Valid: true, Error: "e", Typ: "dpop+jwt", Alg: "ES256",
+	JKT: "j", JTI: "i", HTM: "POST", HTU: "u", IAT: 1, Nonce: "n", ATH: "a", ATHValid: true, TokenJKT: "j", Bound: true, Replayed: true}
 
 // staticObservations are the placeholders check expressions are checked
 // against: known objects and one-element lists whose leaves are unknown

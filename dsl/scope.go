@@ -264,8 +264,23 @@ func mcpRequestJSON(m *record.MCPRequest, firstToken time.Duration) map[string]a
 		"bearer": m.Bearer, "auth_scheme": m.AuthScheme, "issued_token": m.IssuedToken,
 		"token_issuer": m.TokenIssuer, "token_expired": m.TokenExpired,
 		"query_token": m.QueryToken, "protocol_version": m.ProtocolVersion, "status": m.Status,
-		"after_token": firstToken >= 0 && m.At > firstToken,
+		"after_token": firstToken >= 0 && m.At > firstToken, "error": m.Error,
+		"dpop": dpopJSON(&m.DPoP, true),
 	}
+}
+
+// dpopJSON is a DPoP proof as checks and rules see it; at an MCP
+// endpoint (resource) with the fields about the access token too.
+func dpopJSON(p *record.DPoPProof, resource bool) map[string]any {
+	out := map[string]any{
+		"present": p.Present, "header_count": p.Headers, "valid": p.Valid, "error": p.Error,
+		"typ": p.Typ, "alg": p.Alg, "jkt": p.JKT, "jti": p.JTI, "htm": p.HTM, "htu": p.HTU,
+		"iat": p.IAT, "nonce": p.Nonce, "ath": p.ATH, "replayed": p.Replayed,
+	}
+	if resource {
+		out["ath_valid"], out["token_jkt"], out["bound"] = p.ATHValid, p.TokenJKT, p.Bound
+	}
+	return out
 }
 
 // issuedJSON is an issued token as checks and rules see it.
@@ -277,7 +292,7 @@ func issuedJSON(t *record.IssuedToken) map[string]any {
 	return map[string]any{
 		"server": t.Server, "token": t.Token, "refresh": t.Refresh, "grant": t.Grant,
 		"client_id": t.ClientID, "scope": t.Scope, "issued_at": t.IssuedAt.Unix(), "expires_at": exp,
-		"revoked": t.Revoked,
+		"revoked": t.Revoked, "jkt": t.JKT,
 	}
 }
 
@@ -352,6 +367,7 @@ func tokenRequestJSON(tr *record.TokenRequest) map[string]any {
 			"verified": tr.ClientAuth.Verified, "failure": tr.ClientAuth.Failure,
 		},
 		"code": codeGrantJSON(tr.Code),
+		"dpop": dpopJSON(&tr.DPoP, false),
 		"response": map[string]any{
 			"status":               tr.Response.Status,
 			"error":                tr.Response.Error,
@@ -361,6 +377,7 @@ func tokenRequestJSON(tr *record.TokenRequest) map[string]any {
 			"access_token_issued":  tr.Response.AccessToken != "",
 			"refresh_token_issued": tr.Response.RefreshToken != "",
 			"issued_token_type":    tr.Response.IssuedTokenType,
+			"token_type":           tr.Response.TokenType,
 			"expires_in":           tr.Response.ExpiresIn,
 			"scope":                tr.Response.Scope,
 		},

@@ -20,13 +20,13 @@ var kindAttributes = func() map[engine.ServerKind][]string {
 	auth := []string{"issuer_path", "metadata_at", "metadata", "grant_types_supported", "registration",
 		"scopes_supported", "leeway", "token_ttl", "verify_assertion", "seen_jtis", "jti_replay",
 		"token_endpoint_auth_methods", "clients", "refresh_tokens", "trusted_keys", "plain_token_endpoint",
-		"authorization_response_iss"}
+		"authorization_response_iss", "dpop", "dpop_nonce"}
 	return map[engine.ServerKind][]string{
 		engine.AuthorizationServer: auth,
 		engine.IdentityProvider:    append(slices.Clone(auth), "signing_key", "id_jag_claims"),
 		engine.MCPServer: {"path", "scopes_supported", "challenge_scope", "authorization_servers", "enforce_expiry",
 			"required_scopes", "method_scopes", "open_methods", "resource_metadata_at", "resource_metadata",
-			"resource_metadata_in_challenge", "same_origin_as"},
+			"resource_metadata_in_challenge", "same_origin_as", "dpop", "dpop_nonce", "dpop_enforce"},
 	}
 }()
 
@@ -187,6 +187,8 @@ func (cfg *Config) authSpec(a *ServerAttrs, kind engine.ServerKind, diags hcl.Di
 	st.AllowJTIReuse = !replay
 	readAttr(&diags, a.PlainTokenEndpoint, cfg.ctx, evalBool, &st.PlainTokenEndpoint)
 	readAttr(&diags, a.TrustedKeys, cfg.ctx, evalStringList, &st.TrustedKeys)
+	readAttr(&diags, a.DPoP, cfg.ctx, evalBool, &st.DPoP)
+	diags = readNonce(diags, a.DPoPNonce, cfg.ctx, &st.DPoPNonce)
 	readAttr(&diags, a.SigningKey, cfg.ctx, evalString, &st.SigningKey)
 	readAttr(&diags, a.IDJAGClaims, cfg.ctx, evalObject, &st.IDJAGClaims)
 	if kind == engine.IdentityProvider && a.SigningKey == nil {
@@ -205,6 +207,25 @@ func (cfg *Config) authSpec(a *ServerAttrs, kind engine.ServerKind, diags hcl.Di
 		}
 	}
 	return st, diags
+}
+
+// readNonce reads a DPoP nonce (RFC 9449 §8): it travels in an HTTP
+// header and a JSON string, so it is printable ASCII without quotes.
+func readNonce(diags hcl.Diagnostics, at *hcl.Attribute, ctx *hcl.EvalContext, dst *string) hcl.Diagnostics {
+	if !readAttr(&diags, at, ctx, evalString, dst) {
+		return diags
+	}
+	ok := *dst != ""
+	for _, c := range *dst {
+		if c <= ' ' || c > '~' || c == '"' || c == '\\' {
+			ok = false
+		}
+	}
+	if !ok {
+		diags = append(diags, invalidValue(at, "Invalid DPoP nonce",
+			fmt.Sprintf("A DPoP nonce is a non-empty string of printable ASCII without spaces, quotes or backslashes (RFC 9449 §8.1); %q is not.", *dst)))
+	}
+	return diags
 }
 
 // clientsOf reads a list of {id, secret, key} objects.
@@ -289,6 +310,9 @@ func (cfg *Config) mcpSpec(a *ServerAttrs, diags hcl.Diagnostics) (*engine.MCPSe
 		}
 	}
 	readAttr(&diags, a.SameOriginAs, cfg.ctx, evalString, &st.SameOriginAs)
+	readAttr(&diags, a.DPoP, cfg.ctx, evalBool, &st.DPoP)
+	diags = readNonce(diags, a.DPoPNonce, cfg.ctx, &st.DPoPNonce)
+	readAttr(&diags, a.DPoPEnforce, cfg.ctx, evalBool, &st.DPoPEnforce)
 	inChallenge := true
 	readAttr(&diags, a.ResourceMetadataInChallenge, cfg.ctx, evalBool, &inChallenge)
 	st.OmitResourceMetadata = !inChallenge

@@ -70,6 +70,11 @@ type VariantAttrs struct {
 	ClientAssertionAud   *hcl.Attribute `hcl:"client_assertion_audience,optional"`
 	ForgedToken          *hcl.Attribute `hcl:"forged_token,optional"`
 	IgnoreExchangeError  *hcl.Attribute `hcl:"ignore_exchange_error,optional"`
+	DPoPBearer           *hcl.Attribute `hcl:"dpop_bearer,optional"`
+	DPoPReplay           *hcl.Attribute `hcl:"dpop_replay,optional"`
+	DPoPNoTokenProof     *hcl.Attribute `hcl:"dpop_no_token_proof,optional"`
+	DPoPIgnoreASNonce    *hcl.Attribute `hcl:"dpop_ignore_as_nonce,optional"`
+	DPoPIgnoreRSNonce    *hcl.Attribute `hcl:"dpop_ignore_rs_nonce,optional"`
 }
 
 // variantTypes is the type of each variant attribute; the rest are strings.
@@ -105,6 +110,11 @@ var variantTypes = map[string]cty.Type{
 	"probe_root_prm":         cty.Bool,
 	"probe_root_metadata":    cty.Bool,
 	"quit_at_start":          cty.Bool,
+	"dpop_bearer":            cty.Bool,
+	"dpop_replay":            cty.Bool,
+	"dpop_no_token_proof":    cty.Bool,
+	"dpop_ignore_as_nonce":   cty.Bool,
+	"dpop_ignore_rs_nonce":   cty.Bool,
 }
 
 // variantChoices are the accepted values of the enumerated attributes.

@@ -276,6 +276,11 @@ type AuthServerSpec struct {
 	// string is sent as it is, nil omits the parameter. Unset sends the
 	// issuer.
 	AuthorizationResponseIss ValueFunc
+	// DPoP makes the token endpoint check DPoP proofs and bind tokens to
+	// their keys (RFC 9449 §5); DPoPNonce, if set, is the nonce every
+	// proof must carry (§8) and implies DPoP.
+	DPoP      bool
+	DPoPNonce string
 }
 
 // RegisteredClient is a client registered with an authorization server.
@@ -331,6 +336,14 @@ type MCPServerSpec struct {
 	// the MCP server shares (one host and port for both); empty means an
 	// origin of its own.
 	SameOriginAs string
+	// DPoP puts the server in DPoP mode (RFC 9449 §7): DPoP challenges,
+	// the DPoP scheme accepted, every proof checked and recorded.
+	// DPoPNonce, if set, is the nonce every proof must carry (§9);
+	// DPoPEnforce refuses bound tokens sent as Bearer and invalid proofs.
+	// Either implies DPoP.
+	DPoP        bool
+	DPoPNonce   string
+	DPoPEnforce bool
 }
 
 // AssertionSpec is one JWT the harness signs: with the case's key for

@@ -761,7 +761,8 @@ func (st *runState) collect() {
 	slices.SortStableFunc(o.Requests, func(a, b record.Request) int { return cmp.Compare(a.At, b.At) })
 	o.FirstError, o.FirstTokenIssued = -1, -1
 	for _, tr := range o.TokenRequests {
-		if tr.Response.Error != "" && o.FirstError < 0 {
+		// A DPoP nonce challenge (RFC 9449 §8) asks for a retry: not an error.
+		if tr.Response.Error != "" && tr.Response.Error != record.ErrorUseDPoPNonce && o.FirstError < 0 {
 			o.FirstError = tr.At
 		}
 		if tr.Response.AccessToken != "" && o.FirstTokenIssued < 0 {

@@ -41,6 +41,9 @@ func authConfig(s *Server) authserver.Config {
 		PlainTokenEndpoint:       a.PlainTokenEndpoint,
 		AllowJTIReuse:            a.AllowJTIReuse,
 	}
+	if a.DPoP || a.DPoPNonce != "" {
+		cfg.DPoP = &authserver.DPoPConfig{Nonce: a.DPoPNonce}
+	}
 	if s.Kind == IdentityProvider && len(cfg.GrantTypesSupported) == 0 {
 		cfg.GrantTypesSupported = []string{record.GrantTokenExchange}
 	}
@@ -72,7 +75,12 @@ func staticRules(s *Server) *rules.Set {
 // fields (authorization servers, token validation, clock).
 func mcpConfig(s *Server) mcpserver.Config {
 	m := s.MCP
+	var dp *mcpserver.DPoPConfig
+	if m.DPoP || m.DPoPNonce != "" || m.DPoPEnforce {
+		dp = &mcpserver.DPoPConfig{Nonce: m.DPoPNonce, Enforce: m.DPoPEnforce}
+	}
 	return mcpserver.Config{
+		DPoP:                 dp,
 		ResponseRules:        staticRules(s),
 		Name:                 s.Name,
 		Path:                 m.Path,
@@ -278,6 +286,12 @@ func Describe(c *Case) []ServerDescription {
 			if len(s.Auth.TrustedKeys) > 0 {
 				d.Settings["trusted_keys"] = join(s.Auth.TrustedKeys)
 			}
+			if dp := authConfig(s).DPoP; dp != nil {
+				d.Settings["dpop"] = "proofs checked at the token endpoint; a valid proof binds the token (token_type DPoP), none gets a Bearer token"
+				if dp.Nonce != "" {
+					d.Settings["dpop_nonce"] = dp.Nonce + " (a valid proof without it: 400 use_dpop_nonce)"
+				}
+			}
 			for i, r := range b.Rules {
 				when := "always"
 				if w := s.Auth.Rules[i].When; w != nil {
@@ -312,6 +326,15 @@ func Describe(c *Case) []ServerDescription {
 			}
 			if len(s.MCP.OpenMethods) > 0 {
 				d.Settings["open_methods"] = join(s.MCP.OpenMethods)
+			}
+			if dp := mcpConfig(s).DPoP; dp != nil {
+				d.Settings["dpop"] = "DPoP challenges; tokens accepted with the DPoP or Bearer scheme; every proof checked and recorded"
+				if dp.Nonce != "" {
+					d.Settings["dpop_nonce"] = dp.Nonce + " (a valid proof without it: 401 use_dpop_nonce)"
+				}
+				if dp.Enforce {
+					d.Settings["dpop_enforce"] = "a bound token sent as Bearer, or an invalid or replayed proof: 401"
+				}
 			}
 		}
 		for _, r := range s.Rules {

@@ -104,6 +104,9 @@ type IssuedToken struct {
 	IssuedAt  time.Time // wall clock
 	ExpiresAt time.Time // wall clock; zero for a token that does not expire
 	Revoked   bool      // a refresh token that was rotated away
+	// JKT is the RFC 7638 thumbprint of the DPoP key the token is bound to
+	// (RFC 9449 §6, the cnf.jkt of a JWT token); "" for an unbound token.
+	JKT string
 }
 
 // TokenRequest is one request to a token endpoint (RFC 6749 §3.2),
@@ -128,6 +131,7 @@ type TokenRequest struct {
 	AssertionHeader map[string]any      // JOSE header of that assertion, if decodable
 	ClientAuth      ClientAuth          // how the client authenticated (RFC 6749 §2.3)
 	Code            *CodeGrant          // what the code of an authorization_code grant was issued for; nil for other grants
+	DPoP            DPoPProof           // the DPoP proof as the server checked it (RFC 9449 §4.3); zero at a server without DPoP
 	Response        TokenResponse
 }
 
@@ -147,6 +151,44 @@ type CodeGrant struct {
 	// "none" (the request had no challenge); "" when the code is unknown.
 	PKCE string
 }
+
+// DPoPProof is a DPoP proof (RFC 9449 §4) as a server checked it. The
+// claims are as sent, whether or not the proof is valid; they are empty
+// when the proof could not be decoded.
+type DPoPProof struct {
+	Present bool   // a DPoP header was sent
+	Headers int    // the number of DPoP header fields (RFC 9449 §4.3 allows one)
+	Valid   bool   // it passed every check of RFC 9449 §4.3 that applies (at an MCP server, ath and the key binding of §7.1 too); replay is Replayed
+	Error   string // the first check it failed ("typ must be dpop+jwt", "htu does not match …"); "" when valid or absent
+	Typ     string // JOSE header typ
+	Alg     string // JOSE header alg
+	JKT     string // RFC 7638 SHA-256 thumbprint (base64url) of the jwk header, when it is a public key
+	JTI     string
+	HTM     string
+	HTU     string
+	IAT     int64 // seconds since the epoch; 0 when absent
+	Nonce   string
+	ATH     string
+	// At an MCP endpoint: ATHValid is true when ath is the hash of the
+	// presented access token (RFC 9449 §4.2); TokenJKT is the thumbprint
+	// the access token is bound to ("" for an unbound or unknown token);
+	// Bound is true when it is the proof's key.
+	ATHValid bool
+	TokenJKT string
+	Bound    bool
+	// Replayed is true when a proof with the same jti and a verified
+	// signature reached the same server before (RFC 9449 §11.1).
+	Replayed bool
+}
+
+// DPoP error codes (RFC 9449 §5, §8, §9) and the HTTP header of proofs.
+const (
+	ErrorInvalidDPoPProof = "invalid_dpop_proof"
+	ErrorUseDPoPNonce     = "use_dpop_nonce"
+	HeaderDPoP            = "DPoP"
+	HeaderDPoPNonce       = "DPoP-Nonce"
+	SchemeDPoP            = "DPoP"
+)
 
 // ClientAuth is how a client authenticated at a token endpoint.
 type ClientAuth struct {
@@ -171,6 +213,7 @@ type TokenResponse struct {
 	AccessToken      string // the issued access token on success
 	RefreshToken     string // the issued refresh token, if any
 	IssuedTokenType  string // RFC 8693 §2.2.1 issued_token_type, at a token exchange
+	TokenType        string // token_type of a success: "Bearer", "DPoP" (RFC 9449 §5), "N_A"
 	Scope            string
 	ExpiresIn        int64 // seconds
 }
@@ -201,8 +244,8 @@ type MCPRequest struct {
 	Path            string
 	RPCMethod       string   // JSON-RPC method of a body holding one request or notification ("" for none, a response, a batch or an unparsable body)
 	RPCMethods      []string // JSON-RPC methods of all requests and notifications in the body, batch members included
-	Bearer          string   // token from "Authorization: Bearer", "" if absent
-	HasBearer       bool     // the Authorization scheme is Bearer (case-insensitive)
+	Bearer          string   // the access token of the Authorization header (see HasBearer), "" if none
+	HasBearer       bool     // the Authorization scheme is Bearer, or DPoP at a server in DPoP mode (case-insensitive)
 	AuthScheme      string   // scheme of the Authorization header, as sent ("" if absent)
 	IssuedToken     bool     // Bearer is a token an authorization server of the case issued
 	TokenIssuer     string   // the name of the server that issued Bearer, if one did
@@ -210,6 +253,11 @@ type MCPRequest struct {
 	QueryToken      string   // access_token from the URL query, if any (RFC 6750 §2.3; MCP clients must not send it)
 	ProtocolVersion string   // MCP-Protocol-Version header
 	Status          int      // response status; 0 while no response is committed
+	Error           string   // the error of the WWW-Authenticate challenge answered (RFC 6750 §3.1, RFC 9449 §7.1, §9), if any
+	// DPoP is the DPoP proof as the server checked it against this request
+	// and its access token (RFC 9449 §4.3, §7.1); zero at a server without
+	// DPoP.
+	DPoP DPoPProof
 }
 
 // Clone returns a deep copy of m.

@@ -108,6 +108,9 @@ func describeTokenRequest(tr *record.TokenRequest) string {
 	if len(tr.RepeatedKeys) > 0 {
 		parts = append(parts, "repeated "+strings.Join(tr.RepeatedKeys, ","))
 	}
+	if tr.DPoP.Present {
+		parts = append(parts, describeProof(&tr.DPoP))
+	}
 	return strings.Join(parts, " ")
 }
 
@@ -125,9 +128,34 @@ func describeMCP(m *record.MCPRequest) string {
 	case m.AuthScheme != "":
 		auth = m.AuthScheme + " scheme"
 	}
+	if m.HasBearer && strings.EqualFold(m.AuthScheme, record.SchemeDPoP) {
+		auth += " (DPoP scheme)"
+	}
+	if m.DPoP.Present {
+		auth += ", " + describeProof(&m.DPoP)
+	}
 	s := fmt.Sprintf("%s %s %s %s [%s] → %d", m.Server, m.HTTPMethod, m.Path, what, auth, m.Status)
+	if m.Error != "" {
+		s += " " + m.Error
+	}
 	if m.QueryToken != "" {
 		s += " (token in query)"
+	}
+	return s
+}
+
+// describeProof is a DPoP proof in a few words: "DPoP proof", with its
+// nonce, or why it is not valid.
+func describeProof(p *record.DPoPProof) string {
+	s := "DPoP proof"
+	if p.Nonce != "" {
+		s += " with nonce"
+	}
+	if p.Error != "" {
+		s += " (" + p.Error + ")"
+	}
+	if p.Replayed {
+		s += " (jti used before)"
 	}
 	return s
 }

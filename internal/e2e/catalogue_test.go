@@ -76,6 +76,8 @@ var catalogueMatrix = map[string]tripped{
 	"ignore-scope": {}, "no-cimd": {}, "no-refresh-registration": {}, "ignore-iss": {},
 	"trust-metadata-issuer": {}, "trust-prm-resource": {}, "root-prm-first": {}, "root-metadata": {},
 	"secret-basic": {}, "sends-secret": {}, "bad-resource": {}, "no-application-type": {}, "echo-scope": {}, "reuse-credentials": {},
+	// DPoP applies only where an authorization server advertises it.
+	"dpop-bearer": {}, "dpop-replay": {}, "dpop-no-token-proof": {}, "dpop-no-as-nonce": {}, "dpop-no-rs-nonce": {},
 }
 
 // extensionFiles are the catalogue files of the machine-to-machine

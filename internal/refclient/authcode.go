@@ -224,16 +224,22 @@ func (m *authCodeMutator) RoundTrip(req *http.Request) (*http.Response, error) {
 				ContentLength: int64(len(first)), Request: req}, nil
 		}
 	}
+	tokenRequest := false
 	switch {
 	case isJSON && len(m.v.RegisterOmit) > 0:
 		req, err = m.editJSON(req)
 	case req.Method == http.MethodPost && strings.HasPrefix(req.Header.Get("Content-Type"), "application/x-www-form-urlencoded"):
-		req, err = m.editForm(req)
+		req, tokenRequest, err = m.editForm(req)
 	}
 	if err != nil {
 		return nil, err
 	}
-	resp, err := m.base.RoundTrip(req)
+	var resp *http.Response
+	if d := m.r.dpop.Load(); d != nil && tokenRequest && !m.v.DPoPNoTokenProof {
+		resp, err = m.tokenRequestDPoP(req, d)
+	} else {
+		resp, err = m.base.RoundTrip(req)
+	}
 	if err != nil || resp == nil {
 		return resp, err
 	}
@@ -248,6 +254,9 @@ func (m *authCodeMutator) RoundTrip(req *http.Request) (*http.Response, error) {
 		m.mu.Unlock()
 	}
 	wellKnown := strings.Contains(req.URL.Path, "/.well-known/") && resp.StatusCode == http.StatusOK
+	if wellKnown && !strings.Contains(req.URL.Path, "protected-resource") && advertisesDPoP(resp) {
+		m.r.enableDPoP() // RFC 9449 §5.1
+	}
 	if m.v.ProbeRootMetadata && strings.Contains(req.URL.Path, "/.well-known/") && !strings.Contains(req.URL.Path, "protected-resource") &&
 		req.URL.Path != "/.well-known/oauth-authorization-server" && req.URL.Path != "/.well-known/openid-configuration" {
 		probe(req.Context(), m.base, req.URL.Scheme+"://"+req.URL.Host+"/.well-known/oauth-authorization-server")
@@ -291,16 +300,18 @@ func (m *authCodeMutator) editJSON(req *http.Request) (*http.Request, error) {
 }
 
 // editForm applies the variant to a token request: parameters left out
-// and the client authentication moved.
-func (m *authCodeMutator) editForm(req *http.Request) (*http.Request, error) {
+// and the client authentication moved. It reports whether the form is a
+// token request (it has a grant_type).
+func (m *authCodeMutator) editForm(req *http.Request) (*http.Request, bool, error) {
 	body, err := readAll(req)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	form, err := url.ParseQuery(string(body))
 	if err != nil {
-		return withBody(req, body), nil
+		return withBody(req, body), false, nil
 	}
+	tokenRequest := form.Get("grant_type") != ""
 	for _, k := range m.v.OmitParams {
 		form.Del(k)
 	}
@@ -332,7 +343,7 @@ func (m *authCodeMutator) editForm(req *http.Request) (*http.Request, error) {
 			form.Set("client_secret", m.v.ClientSecret)
 		}
 	}
-	return withBody(req, []byte(form.Encode())), nil
+	return withBody(req, []byte(form.Encode())), tokenRequest, nil
 }
 
 func readAll(req *http.Request) ([]byte, error) {

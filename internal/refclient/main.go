@@ -13,6 +13,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode"
 
@@ -198,6 +200,10 @@ type run struct {
 	roots           *x509.CertPool // trusted roots; nil means the system's
 	stdout, stderr  io.Writer
 	secrets         []string // scrubbed from every line printed
+	// dpop is set once an authorization server advertises DPoP (see
+	// dpop.go); the authorization code flow and the MCP session share it.
+	dpop     atomic.Pointer[dpopState]
+	dpopOnce sync.Once
 }
 
 func (r *run) addSecret(ss ...string) {
@@ -358,7 +364,9 @@ func issuedToken(h *JWTBearerHandler) string {
 // whoami when the server has it and closes the session. It returns the
 // success line.
 func (r *run) session(ctx context.Context, h auth.OAuthHandler, grant string) (string, error) {
-	var rt http.RoundTripper = r.newHTTPTransport()
+	// DPoP goes last, next to the network, so that it sends whatever token
+	// the variants before it chose.
+	var rt http.RoundTripper = dpopResource{base: r.newHTTPTransport(), r: r}
 	if r.v.TokenInQuery {
 		rt = tokenInQuery{base: rt}
 	}

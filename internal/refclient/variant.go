@@ -139,6 +139,23 @@ type Variant struct {
 	// "MCP-Protocol-Version".
 	OmitHeaders []string `json:"omit_headers,omitempty"`
 
+	// DPoP (RFC 9449), where the authorization server advertises it.
+
+	// DPoPBearer presents the DPoP-bound access token with the Bearer
+	// scheme instead of DPoP, its proofs still attached (RFC 9449 §7.1).
+	DPoPBearer bool `json:"dpop_bearer,omitempty"`
+	// DPoPReplay sends the MCP server one proof (one jti) again and
+	// again instead of a fresh one per request (RFC 9449 §4.2, §11.1).
+	DPoPReplay bool `json:"dpop_replay,omitempty"`
+	// DPoPNoTokenProof sends no proof with token requests, so it gets an
+	// unbound token, yet goes on with proofs at the MCP server.
+	DPoPNoTokenProof bool `json:"dpop_no_token_proof,omitempty"`
+	// DPoPIgnoreASNonce and DPoPIgnoreRSNonce do not retry with the nonce
+	// of a use_dpop_nonce challenge from the token endpoint (RFC 9449
+	// §8) or the MCP server (§9).
+	DPoPIgnoreASNonce bool `json:"dpop_ignore_as_nonce,omitempty"`
+	DPoPIgnoreRSNonce bool `json:"dpop_ignore_rs_nonce,omitempty"`
+
 	// Output and exit.
 
 	// Print are lines printed to stdout when the client starts.

@@ -205,6 +205,11 @@ func (s *Server) checkRefresh(tr *TokenRequest) (*record.IssuedToken, TokenRespo
 		return fail("the refresh token was already used and rotated (RFC 6749 section 10.4)")
 	case t.ClientID != "" && tr.ClientAuth.ClientID != t.ClientID:
 		return fail("the refresh token was issued to another client")
+	case t.JKT != "" && (!tr.DPoP.Valid || tr.DPoP.JKT != t.JKT):
+		// RFC 9449 §5: a bound refresh token is used with its key only.
+		resp, rep := tokenError(http.StatusBadRequest, record.ErrorInvalidDPoPProof, ReasonDPoP,
+			"the refresh token is bound to another DPoP key (RFC 9449 section 5)")
+		return nil, resp, rep, false
 	}
 	return t, TokenResponse{}, reply{}, true
 }
@@ -278,7 +283,7 @@ func (s *Server) exchange(tr *TokenRequest, subject map[string]any) (TokenRespon
 	if err != nil {
 		return tokenError(http.StatusInternalServerError, "server_error", err.Error(), "could not sign the ID-JAG")
 	}
-	resp := TokenResponse{Status: http.StatusOK, AccessToken: jag, IssuedTokenType: TokenTypeIDJAG, ExpiresIn: int64(ttl / time.Second)}
+	resp := TokenResponse{Status: http.StatusOK, AccessToken: jag, IssuedTokenType: TokenTypeIDJAG, TokenType: "N_A", ExpiresIn: int64(ttl / time.Second)}
 	b, err := jsonMarshal(map[string]any{
 		"access_token": jag, "issued_token_type": TokenTypeIDJAG, "token_type": "N_A", "expires_in": resp.ExpiresIn,
 	})

@@ -18,8 +18,11 @@
 //
 // The token endpoint decides in a fixed order, and the first failing step
 // answers: body size, method, content type and form syntax, repeated
-// parameters (RFC 6749 §3.2), grant_type, the RFC 7523 §3 assertion checks
-// (signature, claims, replay), the configured [Rule]s, then success.
+// parameters (RFC 6749 §3.2), grant_type, the DPoP proof when
+// [Config].DPoP is set (RFC 9449 §4.3, §8), client authentication, the
+// grant's own checks (the RFC 7523 §3 assertion checks: signature, claims,
+// replay; the authorization code; the refresh token), the configured
+// [Rule]s, then success.
 //
 // Records are kept for the first [Config].MaxRecords requests; the counters
 // stay exact beyond that, so a client that hammers the server costs bounded

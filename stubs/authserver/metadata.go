@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/wifdsl/wifdsl/stubs/internal/dpop"
 	"github.com/wifdsl/wifdsl/stubs/internal/metadoc"
 )
 
@@ -61,6 +62,9 @@ func (s *Server) buildMetadata() ([]byte, error) {
 	}
 	if s.authorizes() {
 		m["authorization_response_iss_parameter_supported"] = true // RFC 9207 §3
+	}
+	if s.cfg.DPoP != nil {
+		m["dpop_signing_alg_values_supported"] = dpop.AdvertisedAlgs // RFC 9449 §5.1
 	}
 	if slices.Contains(methods, AuthPrivateKeyJWT) {
 		m["token_endpoint_auth_signing_alg_values_supported"] = []string{"ES256", "ES384", "RS256", "PS256", "EdDSA"}

@@ -18,6 +18,7 @@ import (
 
 	"github.com/wifdsl/wifdsl/internal/loopback"
 	"github.com/wifdsl/wifdsl/record"
+	"github.com/wifdsl/wifdsl/stubs/internal/dpop"
 	"github.com/wifdsl/wifdsl/stubs/internal/gate"
 	"github.com/wifdsl/wifdsl/stubs/rules"
 )
@@ -97,6 +98,7 @@ type Server struct {
 	mounts     map[string]http.Handler // paths served by another server on this origin
 	codes      map[string]*authCode    // authorization codes issued
 	registered []Client                // clients registered at the registration endpoint
+	dpopSeen   dpop.Seen               // jti values of verified DPoP proofs
 }
 
 // New starts a stub authorization server on 127.0.0.1 at an ephemeral port,

@@ -300,7 +300,7 @@ func TestHappyPath(t *testing.T) {
 	if tr.Claims["sub"] != subject || tr.Claims["jti"] != "happy-1" || tr.AssertionHeader["alg"] != "ES256" {
 		t.Fatalf("claims %v header %v", tr.Claims, tr.AssertionHeader)
 	}
-	want := TokenResponse{Status: 200, AccessToken: tok, Scope: "mcp:tools", ExpiresIn: 600}
+	want := TokenResponse{Status: 200, AccessToken: tok, TokenType: "Bearer", Scope: "mcp:tools", ExpiresIn: 600}
 	if tr.Response != want {
 		t.Fatalf("response = %+v", tr.Response)
 	}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/wifdsl/wifdsl/jwt"
 	"github.com/wifdsl/wifdsl/record"
+	"github.com/wifdsl/wifdsl/stubs/internal/dpop"
 )
 
 // Reasons the token endpoint records in [TokenResponse].Reason for its
@@ -38,6 +39,8 @@ const (
 	ReasonRefresh          = "refresh token"          // RFC 6749 §6: unknown, rotated or another client's
 	ReasonSubjectToken     = "subject token"          // RFC 8693 §2.1: missing, of the wrong type or unverified
 	ReasonExchangeRequest  = "exchange parameters"    // RFC 8693 §2.1: audience, resource or token types
+	ReasonDPoP             = "dpop proof"             // RFC 9449 §4.3: the DPoP proof is not valid (the proof's error says why)
+	ReasonDPoPNonce        = "dpop nonce"             // RFC 9449 §8: the proof lacks the server's nonce
 )
 
 const formType = "application/x-www-form-urlencoded"
@@ -88,6 +91,11 @@ func (s *Server) handleToken(r *http.Request, attempt int, arrival time.Time) re
 	}
 
 	tr.ClientAuth = s.clientAuth(r, tr.Form)
+	if s.cfg.DPoP != nil {
+		tr.DPoP = dpop.Check(dpop.Request{Proofs: r.Header.Values(record.HeaderDPoP), Method: r.Method,
+			URL: schemeOf(r) + "://" + r.Host + r.URL.Path, Now: s.now()})
+		s.dpopSeen.Note(&tr.DPoP)
+	}
 
 	var (
 		resp TokenResponse
@@ -168,6 +176,11 @@ func (s *Server) decide(tr *TokenRequest) (TokenResponse, reply) {
 	if !slices.Contains(s.grants, grant) {
 		return tokenError(http.StatusBadRequest, "unsupported_grant_type", ReasonUnsupportedGrant,
 			"grant_type "+grant+" is not supported; supported: "+strings.Join(s.grants, ", "))
+	}
+
+	// RFC 9449 §4.3, §8: the DPoP proof, if one was sent.
+	if resp, rep, ok := s.checkDPoP(tr); !ok {
+		return resp, rep
 	}
 
 	// RFC 6749 §2.3, §5.2: client authentication.
@@ -266,8 +279,13 @@ func (s *Server) issue(tr *TokenRequest, grant string) (TokenResponse, reply) {
 		scope = tr.Code.Scope // RFC 6749 §4.1.4: the scope the code was granted for
 	}
 	now := s.now()
+	// RFC 9449 §5, §6: a valid proof binds the token to its key.
+	tokenType, jkt := "Bearer", ""
+	if s.cfg.DPoP != nil && tr.DPoP.Valid {
+		tokenType, jkt = record.SchemeDPoP, tr.DPoP.JKT
+	}
 	at := &record.IssuedToken{Server: s.name, Token: token, Grant: grant, ClientID: tr.ClientAuth.ClientID,
-		Scope: scope, IssuedAt: now, ExpiresAt: now.Add(s.ttl)}
+		Scope: scope, IssuedAt: now, ExpiresAt: now.Add(s.ttl), JKT: jkt}
 	var refresh *record.IssuedToken
 	if s.cfg.IssueRefreshTokens && grant != record.GrantTokenExchange {
 		rt, err := newAccessToken(s.prefix + "-refresh")
@@ -275,10 +293,10 @@ func (s *Server) issue(tr *TokenRequest, grant string) (TokenResponse, reply) {
 			return tokenError(http.StatusInternalServerError, "server_error", err.Error(), "could not generate a refresh token")
 		}
 		refresh = &record.IssuedToken{Server: s.name, Token: rt, Refresh: true, Grant: grant,
-			ClientID: tr.ClientAuth.ClientID, Scope: scope, IssuedAt: now}
+			ClientID: tr.ClientAuth.ClientID, Scope: scope, IssuedAt: now, JKT: jkt}
 	}
-	resp := TokenResponse{Status: http.StatusOK, AccessToken: token, Scope: scope, ExpiresIn: int64(s.ttl / time.Second)}
-	body := map[string]any{"access_token": token, "token_type": "Bearer", "expires_in": resp.ExpiresIn}
+	resp := TokenResponse{Status: http.StatusOK, AccessToken: token, TokenType: tokenType, Scope: scope, ExpiresIn: int64(s.ttl / time.Second)}
+	body := map[string]any{"access_token": token, "token_type": tokenType, "expires_in": resp.ExpiresIn}
 	if scope != "" {
 		body["scope"] = scope
 	}
@@ -298,6 +316,28 @@ func (s *Server) issue(tr *TokenRequest, grant string) (TokenResponse, reply) {
 	}
 	s.mu.Unlock()
 	return resp, reply{status: http.StatusOK, contentType: "application/json", body: b, noStore: true}
+}
+
+// checkDPoP judges the DPoP proof of a token request at a server with
+// DPoP (RFC 9449 §4.3, §8): an invalid proof gets invalid_dpop_proof, a
+// valid one without the server's nonce the use_dpop_nonce challenge. A
+// request without a proof passes: it gets a Bearer token.
+func (s *Server) checkDPoP(tr *TokenRequest) (TokenResponse, reply, bool) {
+	if s.cfg.DPoP == nil || !tr.DPoP.Present {
+		return TokenResponse{}, reply{}, true
+	}
+	if !tr.DPoP.Valid {
+		resp, rep := tokenError(http.StatusBadRequest, record.ErrorInvalidDPoPProof, ReasonDPoP, tr.DPoP.Error)
+		return resp, rep, false
+	}
+	if nonce := s.cfg.DPoP.Nonce; nonce != "" && tr.DPoP.Nonce != nonce {
+		resp, rep := tokenError(http.StatusBadRequest, record.ErrorUseDPoPNonce, ReasonDPoPNonce,
+			"the authorization server requires a DPoP nonce (RFC 9449 section 8)")
+		rep.headers = map[string]string{record.HeaderDPoPNonce: nonce}
+		rep.errorCode = "" // a challenge to retry, not a refusal: no fail-fast budget
+		return resp, rep, false
+	}
+	return TokenResponse{}, reply{}, true
 }
 
 // checkAssertion applies the RFC 7523 §3 checks to the assertion of a

@@ -84,6 +84,13 @@ type Config struct {
 	// that issues Identity Assertion JWT Authorization Grants (ID-JAG): the
 	// server is an enterprise identity provider.
 	Exchange *Exchange
+	// DPoP, if set, makes the token endpoint check DPoP proofs (RFC 9449
+	// §4.3, §5): a request with an invalid proof gets 400
+	// invalid_dpop_proof, one with a valid proof a token bound to the
+	// proof's key (token_type DPoP), one without a proof a Bearer token.
+	// The metadata advertises dpop_signing_alg_values_supported. nil
+	// means no DPoP: proofs are neither checked nor recorded.
+	DPoP *DPoPConfig
 	// TokenTTL is expires_in of issued access tokens. Zero means 1h.
 	TokenTTL time.Duration
 	// TokenPrefix prefixes issued access tokens (e.g. the case name) so a
@@ -119,6 +126,14 @@ type Config struct {
 	// Start is the instant At fields are measured from; zero means the
 	// moment New was called.
 	Start time.Time
+}
+
+// DPoPConfig configures DPoP (RFC 9449) at the token endpoint.
+type DPoPConfig struct {
+	// Nonce, if set, is the nonce every proof must carry (RFC 9449 §8):
+	// a valid proof without it gets 400 use_dpop_nonce with a DPoP-Nonce
+	// header, which is not an error that starts the fail-fast budget.
+	Nonce string
 }
 
 // Locations of the metadata document, relative to the origin, for an

@@ -71,6 +71,9 @@ func (s *Server) guard(next http.Handler) http.Handler {
 			s.challenge(w, http.StatusUnauthorized, "invalid_token", "the access token was not issued by an authorization server of this case", required)
 			return
 		}
+		if s.cfg.DPoP != nil && s.refuseDPoP(w, m, info, required) {
+			return
+		}
 		if s.cfg.EnforceExpiry && !info.ExpiresAt.IsZero() && !s.now().Before(info.ExpiresAt) {
 			s.challenge(w, http.StatusUnauthorized, "invalid_token", "the access token has expired", required)
 			return
@@ -81,6 +84,35 @@ func (s *Server) guard(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// refuseDPoP answers a request with an issued token in DPoP mode when its
+// proof calls for it, and reports whether it did: with Enforce, a bound
+// token sent as Bearer or a proof that is not valid (RFC 9449 §7.1); with
+// a Nonce, a valid proof without it (§9).
+func (s *Server) refuseDPoP(w http.ResponseWriter, m *record.MCPRequest, info record.IssuedToken, required []string) bool {
+	d, p := s.cfg.DPoP, m.DPoP
+	if d.Enforce {
+		switch {
+		case !strings.EqualFold(m.AuthScheme, record.SchemeDPoP):
+			if info.JKT != "" {
+				s.challenge(w, http.StatusUnauthorized, "invalid_token", "the access token is bound to a DPoP key: present it with the DPoP scheme (RFC 9449 section 7.1)", required)
+				return true
+			}
+		case !p.Valid:
+			s.challenge(w, http.StatusUnauthorized, record.ErrorInvalidDPoPProof, p.Error, required)
+			return true
+		case p.Replayed:
+			s.challenge(w, http.StatusUnauthorized, record.ErrorInvalidDPoPProof, "the proof's jti was already used (RFC 9449 section 11.1)", required)
+			return true
+		}
+	}
+	if d.Nonce != "" && p.Valid && p.Nonce != d.Nonce {
+		w.Header().Set(record.HeaderDPoPNonce, d.Nonce)
+		s.challenge(w, http.StatusUnauthorized, record.ErrorUseDPoPNonce, "", nil)
+		return true
+	}
+	return false
 }
 
 // required are the scopes a request with these JSON-RPC methods needs.
@@ -127,9 +159,10 @@ func missingScopes(granted string, required []string) []string {
 	return out
 }
 
-// challenge answers with an RFC 6750 §3 Bearer challenge: the error (none
-// when no token was presented, §3.1), the scope the resource needs and,
-// unless the scenario omits it, the RFC 9728 §5.1 resource_metadata URL.
+// challenge answers with an RFC 6750 §3 Bearer challenge (a DPoP one,
+// RFC 9449 §7.1, in DPoP mode): the error (none when no token was
+// presented, §3.1), the scope the resource needs and, unless the scenario
+// omits it, the RFC 9728 §5.1 resource_metadata URL.
 func (s *Server) challenge(w http.ResponseWriter, status int, code, description string, required []string) {
 	var params []string
 	if code != "" {
@@ -149,6 +182,9 @@ func (s *Server) challenge(w http.ResponseWriter, status int, code, description 
 		params = append(params, `scope="`+scope+`"`)
 	}
 	challenge := "Bearer"
+	if s.cfg.DPoP != nil {
+		challenge = record.SchemeDPoP
+	}
 	if len(params) > 0 {
 		challenge += " " + strings.Join(params, ", ")
 	}

@@ -62,6 +62,9 @@ func (s *Server) buildPRM(resource string) ([]byte, error) {
 	if len(s.cfg.ScopesSupported) > 0 {
 		m["scopes_supported"] = s.cfg.ScopesSupported
 	}
+	if s.cfg.DPoP != nil && s.cfg.DPoP.Enforce {
+		m["dpop_bound_access_tokens_required"] = true // RFC 9728 §2
+	}
 	b, err := metadoc.Encode(m, s.cfg.PRMFields)
 	if err != nil {
 		return nil, fmt.Errorf("mcpserver: %w", err)

@@ -6,10 +6,15 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 	"unicode"
+
+	"github.com/wifdsl/wifdsl/record"
+	"github.com/wifdsl/wifdsl/stubs/internal/dpop"
 )
 
 // maxRecordedBody caps how much of a request body the recorder reads to find
@@ -57,9 +62,10 @@ func (l *recordLog) addMCP(m MCPRequest) int {
 	return len(l.mcpReqs) - 1
 }
 
-// setStatus stores the response status (and the rule that answered) of
-// the records at the given indexes.
-func (l *recordLog) setStatus(reqIdx, mcpIdx, status int, rule string) {
+// setStatus stores the response status (and the rule that answered, and
+// the error of its WWW-Authenticate challenge) of the records at the given
+// indexes.
+func (l *recordLog) setStatus(reqIdx, mcpIdx, status int, rule, challengeErr string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if reqIdx >= 0 {
@@ -68,6 +74,7 @@ func (l *recordLog) setStatus(reqIdx, mcpIdx, status int, rule string) {
 	}
 	if mcpIdx >= 0 {
 		l.mcpReqs[mcpIdx].Status = status
+		l.mcpReqs[mcpIdx].Error = challengeErr
 	}
 }
 
@@ -110,7 +117,9 @@ func (s *Server) record(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		reqIdx, mcpIdx := -1, -1
 		var rw *statusWriter
-		rw = &statusWriter{ResponseWriter: w, onStatus: func(code int) { s.log.setStatus(reqIdx, mcpIdx, code, rw.rule) }}
+		rw = &statusWriter{ResponseWriter: w, onStatus: func(code int) {
+			s.log.setStatus(reqIdx, mcpIdx, code, rw.rule, challengeError(w.Header().Values("WWW-Authenticate")))
+		}}
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
@@ -177,11 +186,25 @@ func (s *Server) inspect(r *http.Request, query url.Values) (MCPRequest, bool) {
 		ProtocolVersion: r.Header.Get("MCP-Protocol-Version"),
 		QueryToken:      query.Get("access_token"),
 	}
-	m.AuthScheme, m.Bearer, m.HasBearer = parseAuthorization(r.Header.Get("Authorization"))
+	var also []string
+	if s.cfg.DPoP != nil {
+		also = []string{record.SchemeDPoP}
+	}
+	m.AuthScheme, m.Bearer, m.HasBearer = parseAuthorization(r.Header.Get("Authorization"), also...)
+	var info record.IssuedToken
 	if m.HasBearer {
-		if info, ok := s.lookup(m.Bearer); ok {
+		var ok bool
+		if info, ok = s.lookup(m.Bearer); ok {
 			m.IssuedToken, m.TokenIssuer = true, info.Server
 			m.TokenExpired = !info.ExpiresAt.IsZero() && !s.now().Before(info.ExpiresAt)
+		}
+	}
+	if s.cfg.DPoP != nil {
+		// RFC 9449 §4.3, §7.1: the proof of this request, for this token.
+		if proofs := r.Header.Values(record.HeaderDPoP); len(proofs) > 0 || m.Bearer != "" {
+			m.DPoP = dpop.Check(dpop.Request{Proofs: proofs, Method: r.Method, URL: s.URL(), Now: s.now(),
+				Resource: true, Token: m.Bearer, TokenJKT: info.JKT})
+			s.dpopSeen.Note(&m.DPoP)
 		}
 	}
 	if r.Body != nil && r.Body != http.NoBody {
@@ -197,6 +220,19 @@ func (s *Server) inspect(r *http.Request, query url.Values) (MCPRequest, bool) {
 	return m, true
 }
 
+// challengeError is the error auth-param of WWW-Authenticate challenges
+// (RFC 6750 §3, RFC 9449 §7.1), or "".
+func challengeError(challenges []string) string {
+	for _, c := range challenges {
+		if m := errorParam.FindStringSubmatch(c); m != nil {
+			return m[1] + m[2]
+		}
+	}
+	return ""
+}
+
+var errorParam = regexp.MustCompile(`(?i)(?:^|[\s,])error\s*=\s*(?:"([^"]*)"|([^\s,"]+))`)
+
 type restoredBody struct {
 	io.Reader
 	io.Closer
@@ -206,7 +242,10 @@ type restoredBody struct {
 // its scheme, as sent, and credentials. bearer reports whether the scheme is
 // Bearer, which RFC 9110 §11.1 makes case-insensitive; token is then the
 // credentials of RFC 6750 §2.1.
-func parseAuthorization(h string) (scheme, token string, bearer bool) {
+//
+// The schemes of also carry an access token as Bearer does: DPoP at a
+// server in DPoP mode (RFC 9449 §7.1).
+func parseAuthorization(h string, also ...string) (scheme, token string, bearer bool) {
 	h = strings.TrimSpace(h)
 	if h == "" {
 		return "", "", false
@@ -215,7 +254,7 @@ func parseAuthorization(h string) (scheme, token string, bearer bool) {
 	if i := strings.IndexFunc(h, unicode.IsSpace); i >= 0 {
 		scheme, rest = h[:i], strings.TrimSpace(h[i:])
 	}
-	if !strings.EqualFold(scheme, "Bearer") {
+	if !strings.EqualFold(scheme, "Bearer") && !slices.ContainsFunc(also, func(a string) bool { return strings.EqualFold(a, scheme) }) {
 		return scheme, "", false
 	}
 	return scheme, rest, true

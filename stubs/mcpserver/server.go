@@ -19,6 +19,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 	"github.com/wifdsl/wifdsl/internal/loopback"
 	"github.com/wifdsl/wifdsl/record"
+	"github.com/wifdsl/wifdsl/stubs/internal/dpop"
 	"github.com/wifdsl/wifdsl/stubs/internal/gate"
 )
 
@@ -68,6 +69,7 @@ type Server struct {
 	prm      []byte   // the protected resource metadata document
 	prmRoot  []byte   // the document at the root well-known path, whose resource is the origin (RFC 9728 §3.1)
 	attempts map[string]int
+	dpopSeen dpop.Seen // jti values of verified DPoP proofs
 
 	log  *recordLog
 	mcp  *mcp.Server

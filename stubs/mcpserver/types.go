@@ -58,6 +58,11 @@ type Config struct {
 	// OmitResourceMetadata leaves resource_metadata out of the 401
 	// challenge (RFC 9728 §5.1), so a client must find the metadata itself.
 	OmitResourceMetadata bool
+	// DPoP, if set, puts the server in DPoP mode (RFC 9449 §7): its
+	// challenges use the DPoP scheme, an access token is accepted with the
+	// DPoP scheme as well as Bearer, and the proof of every request is
+	// checked and recorded (MCPRequest.DPoP). nil means Bearer only.
+	DPoP *DPoPConfig
 	// ResponseRules answer requests to the MCP endpoint and to the
 	// protected resource metadata before the built-in behaviour does.
 	ResponseRules *rules.Set
@@ -82,6 +87,21 @@ type Config struct {
 	// Start is the instant At fields are measured from; zero means the
 	// moment New was called.
 	Start time.Time
+}
+
+// DPoPConfig configures the DPoP mode of an MCP server. By default a
+// request with an issued token passes whatever its proof and scheme, as in
+// the official harness: checks judge the proofs from the record.
+type DPoPConfig struct {
+	// Nonce, if set, is the nonce every proof must carry (RFC 9449 §9): a
+	// request with a valid proof without it gets 401 with error
+	// use_dpop_nonce and a DPoP-Nonce header.
+	Nonce string
+	// Enforce refuses what RFC 9449 §7.1 makes a resource server refuse:
+	// a DPoP-bound token sent with the Bearer scheme (401 invalid_token)
+	// and a request whose proof is missing, invalid or replayed (401
+	// invalid_dpop_proof).
+	Enforce bool
 }
 
 // MCPRequest is one HTTP request to the MCP endpoint.
