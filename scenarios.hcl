@@ -245,7 +245,7 @@ locals {
 # ---------------------------------------------------------------------------
 
 # What every case checks, whatever the authorization server answered.
-checkset "always" {
+checkset "wif_always" {
   # The official id: the official MCP server fails any bearer token its
   # authorization server did not issue.
   check "invalid-bearer-token" {
@@ -269,7 +269,7 @@ checkset "always" {
 # What the official harness records as it happens, under its ids, in a
 # case in which the client should obtain a token: SUCCESS when observed,
 # INFO when not (MAY: they never fail a run).
-checkset "observed" {
+checkset "wif_observed" {
   check "token-request" {
     name          = "TokenRequest"
     description   = "Client requested access token"
@@ -610,11 +610,11 @@ scenario "auth/wif-jwt-bearer" {
     expired_jwt        = assertion.expired.token
   }
 
-  checks = [checkset.always]
+  checks = [checkset.wif_always]
 
   case "happy-path" {
     description = "A valid workload JWT is exchanged for an access token that works at the MCP server."
-    checks      = [checkset.happy_path, checkset.assertion, checkset.after_own_refusal, checkset.observed]
+    checks      = [checkset.happy_path, checkset.assertion, checkset.after_own_refusal, checkset.wif_observed]
   }
 
   case "expired-assertion" {
@@ -883,8 +883,9 @@ variant "scope-as-grant" {
 }
 
 variant "no-resource" {
-  description = "omits the RFC 8707 resource parameter"
-  omit_params = ["resource"]
+  description    = "omits the resource parameter (RFC 8707) from token and authorization requests"
+  omit_params    = ["resource"]
+  authorize_omit = ["resource"]
 }
 
 variant "token-in-query" {
@@ -893,7 +894,7 @@ variant "token-in-query" {
 }
 
 variant "leak" {
-  description   = "prints the assertion and the access token to stdout"
+  description   = "prints its secrets (the assertion, the context's secrets) and the access token to stdout"
   print_secrets = true
 }
 
@@ -925,7 +926,7 @@ variant "repeated-params" {
 }
 
 variant "no-discovery" {
-  description    = "skips RFC 8414 metadata and posts to <issuer>/token"
+  description    = "skips discovery and posts to the issuer (or the MCP server's origin) followed by /token"
   skip_discovery = true
 }
 

@@ -4,10 +4,9 @@
 # the catalogue.
 #
 # A suite that matches no scenario is an error, and so is a plain name that
-# names none; a glob pattern may match nothing yet. Official scenarios the
-# catalogue does not hold yet, and the suites they belong to:
-# auth/wif-jwt-bearer (extensions, through auth/wif-*; it is the built-in
-# suite's scenario, scenarios.hcl).
+# names none; a glob pattern may match nothing yet. auth/wif-jwt-bearer is
+# the built-in suite's scenario (scenarios.hcl): the embedded catalogue
+# that `--suite` reads holds it too, so auth/wif-* finds it there.
 
 locals {
   core_scenarios = [

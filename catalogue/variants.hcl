@@ -60,7 +60,7 @@ variant "grant-without-id-jag" {
 }
 
 variant "no-discovery" {
-  description    = "skips all discovery and posts to the MCP server's origin followed by /token"
+  description    = "skips discovery and posts to the issuer (or the MCP server's origin) followed by /token"
   skip_discovery = true
 }
 
@@ -85,7 +85,7 @@ variant "vague" {
 }
 
 variant "leak" {
-  description   = "prints the secrets of the context and the access token to stdout"
+  description   = "prints its secrets (the assertion, the context's secrets) and the access token to stdout"
   print_secrets = true
 }
 

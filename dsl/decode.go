@@ -210,7 +210,9 @@ func DecodeWith(files []*hcl.File, opts Options) (*Config, hcl.Diagnostics) {
 				r, ds := cfg.decodeRequirement(b)
 				diags = append(diags, ds...)
 				if prev, dup := cfg.Requirements[r.ID]; dup {
-					diags = append(diags, duplicate("requirement", r.ID, b.LabelRanges[0], prev.DeclRange))
+					if !sameRequirement(prev, r) {
+						diags = append(diags, duplicate("requirement", r.ID, b.LabelRanges[0], prev.DeclRange))
+					}
 					continue
 				}
 				cfg.Requirements[r.ID] = r
@@ -236,7 +238,9 @@ func DecodeWith(files []*hcl.File, opts Options) (*Config, hcl.Diagnostics) {
 				v, ds := cfg.decodeVariant(b)
 				diags = append(diags, ds...)
 				if i := slices.IndexFunc(cfg.Variants, func(p *Variant) bool { return p.Name == v.Name }); i >= 0 {
-					diags = append(diags, duplicate("variant", v.Name, b.LabelRanges[0], cfg.Variants[i].DeclRange))
+					if p := cfg.Variants[i]; p.Description != v.Description || p.JSON() != v.JSON() {
+						diags = append(diags, duplicate("variant", v.Name, b.LabelRanges[0], p.DeclRange))
+					}
 					continue
 				}
 				cfg.Variants = append(cfg.Variants, v)
@@ -350,6 +354,13 @@ func appendNamed[T any](diags *hcl.Diagnostics, kind string, have, more []T, nam
 		have = append(have, m)
 	}
 	return have
+}
+
+// sameRequirement reports whether two requirement blocks say the same: a
+// file that must also load alone may repeat a requirement it shares with
+// others, word for word.
+func sameRequirement(a, b *Requirement) bool {
+	return a.Level == b.Level && a.Text == b.Text && a.Ref == b.Ref && slices.Equal(a.Tags, b.Tags)
 }
 
 func duplicate(kind, name string, at, prev hcl.Range) *hcl.Diagnostic {

@@ -75,6 +75,9 @@ func compileUnguarded(src source, opts dsl.Options) *compiled {
 				Severity: hcl.DiagError, Summary: "Cannot read the embedded catalogue", Detail: err.Error() + ".",
 			}}}
 		}
+		// With the built-in suite: its auth/wif-jwt-bearer is the
+		// catalogue's, one scenario, not two.
+		fs.Inline = append(fs.Inline, dsl.InlineFile{Name: wifdsl.BuiltinSuiteName, Bytes: wifdsl.BuiltinSuite})
 		in, origin = fs, "the embedded official catalogue"
 	default:
 		in.Inline = []dsl.InlineFile{{Name: wifdsl.BuiltinSuiteName, Bytes: wifdsl.BuiltinSuite}}

@@ -107,12 +107,14 @@ func BuiltinPlan() (*engine.Plan, error) {
 	return l.Plan, nil
 }
 
-// CataloguePlan compiles the embedded official catalogue.
+// CataloguePlan compiles the embedded official catalogue, with the
+// built-in suite's auth/wif-jwt-bearer, as `wifdsl run --suite all` does.
 func CataloguePlan() (*engine.Plan, error) {
 	src, err := dsl.SourceFS(wifdsl.Catalogue, "catalogue")
 	if err != nil {
 		return nil, err
 	}
+	src.Inline = append(src.Inline, dsl.InlineFile{Name: wifdsl.BuiltinSuiteName, Bytes: wifdsl.BuiltinSuite})
 	l, diags := dsl.Load(src, dsl.Options{})
 	if diags.HasErrors() {
 		return nil, diags
