@@ -304,9 +304,19 @@ func newTag() (string, error) {
 // nothing where there is none. It repeats while it finds new processes, so
 // that children forked during a pass are caught by the next one. It
 // returns the pids it signalled.
+//
+// A descendant was created after the client, so, as long as the kernel
+// has not wrapped its pid counter since, its pid lies between the
+// client's and the last one allocated (/proc/sys/kernel/ns_last_pid): only
+// those environments are read. After a wrap, or where that file is
+// missing, every process is.
 func (p *clientProcess) sweep() []int {
 	needle := []byte("\x00" + TagEnv + "=" + p.tag + "\x00")
 	self := os.Getpid()
+	first := 0
+	if p.cmd.Process != nil {
+		first = p.cmd.Process.Pid
+	}
 	signalled := map[int]bool{}
 	var pids []int
 	for pass := 0; pass < 50; pass++ {
@@ -314,10 +324,12 @@ func (p *clientProcess) sweep() []int {
 		if names == nil {
 			return pids
 		}
+		last, ok := lastPid()
+		bounded := ok && first > 0 && last >= first
 		fresh := 0
 		for _, name := range names {
 			pid, err := strconv.Atoi(name)
-			if err != nil || pid == self {
+			if err != nil || pid == self || bounded && (pid < first || pid > last) {
 				continue
 			}
 			env, err := os.ReadFile("/proc/" + name + "/environ")
@@ -336,6 +348,16 @@ func (p *clientProcess) sweep() []int {
 		}
 	}
 	return pids
+}
+
+// lastPid is the last pid the kernel allocated in this pid namespace.
+func lastPid() (int, bool) {
+	b, err := os.ReadFile("/proc/sys/kernel/ns_last_pid")
+	if err != nil {
+		return 0, false
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	return n, err == nil
 }
 
 // procPids lists the entries of /proc, or nil where there is no /proc.
