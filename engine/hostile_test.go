@@ -777,10 +777,12 @@ func TestHostileHammer(t *testing.T) {
 			Command: grouped(pgidFile, sized("hammer")), Timeout: 2 * time.Minute, FailFast: 2 * time.Minute, RetryBudget: -1,
 		}, 3*time.Minute)
 		o := cr.Observations
-		if o.TokenRequestCount < hammerTotal && strings.Contains(o.Client.Stderr, "giving up") {
+		if o.TokenRequestCount < hammerTotal {
 			// A slow or busy machine: the variant's own 20 s deadline
-			// ended the run before its 10,000 requests. The count is not
-			// known in advance; the concurrent test below proves it exact.
+			// ended the run before all its requests (its last one then
+			// failed on the deadline, so its error report may not name
+			// the OAuth error). The count is not known in advance; the
+			// concurrent test below proves it exact.
 			t.Logf("the client stopped at its own deadline after %d token requests", o.TokenRequestCount)
 			if o.TokenRequestCount < 2 || len(o.TokenRequests) != min(o.TokenRequestCount, authserver.DefaultMaxRecords) {
 				t.Errorf("%d token requests, %d recorded", o.TokenRequestCount, len(o.TokenRequests))
