@@ -155,20 +155,34 @@ var unguarded = map[string]bool{"try": true, "can": true}
 // call, or all of them when the calls cannot be listed) check the budget
 // before each call and count what each call returns.
 func guardedContext(ctx *hcl.EvalContext, b *evalBudget, names []string) *hcl.EvalContext {
-	all := functionsOf(ctx)
 	child := ctx.NewChild()
 	child.Functions = make(map[string]function.Function, len(names))
 	if names == nil {
-		for n := range all {
-			names = append(names, n)
+		for n, f := range functionsOf(ctx) {
+			if !unguarded[n] {
+				child.Functions[n] = guardFunc(n, f, b)
+			}
 		}
+		return child
 	}
+	// Only the functions the expressions call: each looked up where it
+	// is nearest, without collecting every function in scope.
 	for _, n := range names {
-		if f, ok := all[n]; ok && !unguarded[n] {
+		if f, ok := functionNamed(ctx, n); ok && !unguarded[n] {
 			child.Functions[n] = guardFunc(n, f, b)
 		}
 	}
 	return child
+}
+
+// functionNamed finds the function name nearest to ctx.
+func functionNamed(ctx *hcl.EvalContext, name string) (function.Function, bool) {
+	for c := ctx; c != nil; c = c.Parent() {
+		if f, ok := c.Functions[name]; ok {
+			return f, true
+		}
+	}
+	return function.Function{}, false
 }
 
 // functionsOf collects the functions visible from ctx, nearest first.
