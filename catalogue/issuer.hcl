@@ -91,101 +91,58 @@ scenario "auth/iss-not-advertised" {
 
 scenario "auth/iss-supported-missing" {
   description = "The authorization server advertises iss but the response lacks it: the client must refuse it"
-  server "as" {
-    kind                       = "authorization_server"
-    grant_types_supported      = [grant.authorization_code, grant.refresh_token]
-    registration               = true
-    metadata_at                = ["oauth"]
-    authorization_response_iss = null
-  }
-  server "mcp" {
-    kind = "mcp_server"
-  }
-  checks = [checkset.always]
-
-  case "rejects-response" {
-    check "sep-2468-client-reject-missing-iss" {
-      name          = "ClientRejectMissingIss"
-      description   = "Client refused an authorization response without the advertised iss"
-      verifies      = requirement.RFC-9207-iss
-      condition     = anytrue([for r in requests : r.endpoint == "authorize"]) && length(token_requests) == 0
-      error_message = length(token_requests) > 0 ? local.refused_response_message : "the client sent no authorization request"
-    }
-  }
 }
-
 scenario "auth/iss-wrong-issuer" {
   description = "The authorization response names another issuer: the client must refuse it"
-  server "as" {
-    kind                       = "authorization_server"
-    grant_types_supported      = [grant.authorization_code, grant.refresh_token]
-    registration               = true
-    metadata_at                = ["oauth"]
-    authorization_response_iss = "https://evil.example.com"
-  }
-  server "mcp" {
-    kind = "mcp_server"
-  }
-  checks = [checkset.always]
-
-  case "rejects-response" {
-    check "sep-2468-client-compare-iss-supported" {
-      name          = "ClientCompareIssSupported"
-      description   = "Client refused an authorization response whose iss names another issuer"
-      verifies      = requirement.RFC-9207-iss
-      condition     = anytrue([for r in requests : r.endpoint == "authorize"]) && length(token_requests) == 0
-      error_message = length(token_requests) > 0 ? local.refused_response_message : "the client sent no authorization request"
-    }
-  }
 }
-
 scenario "auth/iss-unexpected" {
   description = "The authorization server does not advertise iss but sends another issuer's: the client must refuse it"
-  server "as" {
-    kind                       = "authorization_server"
-    grant_types_supported      = [grant.authorization_code, grant.refresh_token]
-    registration               = true
-    metadata_at                = ["oauth"]
-    metadata                   = { authorization_response_iss_parameter_supported = null }
-    authorization_response_iss = "https://evil.example.com"
-  }
-  server "mcp" {
-    kind = "mcp_server"
-  }
-  checks = [checkset.always]
+}
+scenario "auth/iss-normalized" {
+  description = "The iss differs from the issuer only by a trailing slash: the client must compare exactly and refuse it"
+}
 
-  case "rejects-response" {
-    check "sep-2468-client-compare-iss-unadvertised" {
-      name          = "ClientCompareIssUnadvertised"
-      description   = "Client refused an unadvertised iss that names another issuer"
-      verifies      = requirement.RFC-9207-iss
-      condition     = anytrue([for r in requests : r.endpoint == "authorize"]) && length(token_requests) == 0
-      error_message = length(token_requests) > 0 ? local.refused_response_message : "the client sent no authorization request"
-    }
+locals {
+  # The four responses a client must refuse: whether the metadata
+  # advertises iss, the iss sent ("omit", "normalized": the issuer and a
+  # trailing slash, or a literal), and the official check.
+  iss_rejections = {
+    "auth/iss-supported-missing" = { advertised = true, iss = "omit", check = "sep-2468-client-reject-missing-iss", name = "ClientRejectMissingIss", text = "Client refused an authorization response without the advertised iss" }
+    "auth/iss-wrong-issuer"      = { advertised = true, iss = "https://evil.example.com", check = "sep-2468-client-compare-iss-supported", name = "ClientCompareIssSupported", text = "Client refused an authorization response whose iss names another issuer" }
+    "auth/iss-unexpected"        = { advertised = false, iss = "https://evil.example.com", check = "sep-2468-client-compare-iss-unadvertised", name = "ClientCompareIssUnadvertised", text = "Client refused an unadvertised iss that names another issuer" }
+    "auth/iss-normalized"        = { advertised = true, iss = "normalized", check = "sep-2468-client-no-normalization", name = "ClientNoNormalization", text = "Client compared iss as a string and refused the normalized form" }
   }
 }
 
-scenario "auth/iss-normalized" {
-  description = "The iss differs from the issuer only by a trailing slash: the client must compare exactly and refuse it"
-  server "as" {
-    kind                       = "authorization_server"
-    grant_types_supported      = [grant.authorization_code, grant.refresh_token]
-    registration               = true
-    metadata_at                = ["oauth"]
-    authorization_response_iss = "${server.as.issuer}/"
-  }
-  server "mcp" {
-    kind = "mcp_server"
-  }
-  checks = [checkset.always]
+dynamic "scenario" {
+  for_each = local.iss_rejections
+  labels   = [scenario.key]
+  content {
+    server "as" {
+      kind                       = "authorization_server"
+      grant_types_supported      = [grant.authorization_code, grant.refresh_token]
+      registration               = true
+      metadata_at                = ["oauth"]
+      metadata                   = scenario.value.advertised ? {} : { authorization_response_iss_parameter_supported = null }
+      authorization_response_iss = scenario.value.iss == "omit" ? null : scenario.value.iss == "normalized" ? "${server.as.issuer}/" : scenario.value.iss
+    }
+    server "mcp" {
+      kind = "mcp_server"
+    }
+    checks = [checkset.always]
 
-  case "rejects-response" {
-    check "sep-2468-client-no-normalization" {
-      name          = "ClientNoNormalization"
-      description   = "Client compared iss as a string and refused the normalized form"
-      verifies      = requirement.RFC-9207-iss
-      condition     = anytrue([for r in requests : r.endpoint == "authorize"]) && length(token_requests) == 0
-      error_message = length(token_requests) > 0 ? local.refused_response_message : "the client sent no authorization request"
+    case "rejects-response" {
+      dynamic "check" {
+        for_each = [scenario.value]
+        labels   = [check.value.check]
+        content {
+          name          = check.value.name
+          description   = check.value.text
+          verifies      = requirement.RFC-9207-iss
+          condition     = anytrue([for r in requests : r.endpoint == "authorize"]) && length(token_requests) == 0
+          error_message = length(token_requests) > 0 ? local.refused_response_message : "the client sent no authorization request"
+        }
+      }
     }
   }
 }

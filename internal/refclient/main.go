@@ -102,31 +102,24 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "wifclient: %q is not an http(s) URL\n", serverURL)
 		return 2
 	}
-	if scenario := os.Getenv(envScenario); isAuthCodeRun(scenario, os.Getenv(envContext)) {
+	// The official catalogue's flows: the authorization code flow, and the
+	// machine-to-machine flows told apart by scenario name.
+	scenario := os.Getenv(envScenario)
+	var start func(ctx context.Context, r *run) int
+	switch {
+	case isAuthCodeRun(scenario, os.Getenv(envContext)):
 		var ac authCodeContext
 		_ = json.Unmarshal([]byte(os.Getenv(envContext)), &ac)
-		roots, err := trustedRoots()
-		if err != nil {
-			fmt.Fprintf(stderr, "wifclient: %v\n", err)
-			return 1
-		}
-		r := &run{v: v, url: serverURL, roots: roots, stdout: stdout, stderr: stderr}
-		if pv := os.Getenv(envProtocolVersion); slices.Contains(mcp.SupportedProtocolVersions(), pv) {
-			r.protocolVersion = pv
-		}
-		if r.v.Hang == "start" {
-			blockForever()
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), overallTimeout)
-		defer cancel()
-		return r.authCode(ctx, ac)
-	}
-	if scenario := os.Getenv(envScenario); isFlowScenario(scenario) {
+		start = func(ctx context.Context, r *run) int { return r.authCode(ctx, ac) }
+	case isFlowScenario(scenario):
 		var fc flowContext
 		if err := json.Unmarshal([]byte(os.Getenv(envContext)), &fc); err != nil {
 			fmt.Fprintf(stderr, "wifclient: %s is not a JSON object: %v\n", envContext, err)
 			return 2
 		}
+		start = func(ctx context.Context, r *run) int { return r.flow(ctx, scenario, fc) }
+	}
+	if start != nil {
 		roots, err := trustedRoots()
 		if err != nil {
 			fmt.Fprintf(stderr, "wifclient: %v\n", err)
@@ -141,7 +134,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), overallTimeout)
 		defer cancel()
-		return r.flow(ctx, scenario, fc)
+		return start(ctx, r)
 	}
 	cc, err := loadContext(os.Getenv(envContext))
 	if err != nil {

@@ -1,10 +1,8 @@
 package authserver
 
 import (
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -251,11 +249,11 @@ func (s *Server) handleRegister(r *http.Request, body []byte) reply {
 	s.mu.Unlock()
 	c := Client{ID: fmt.Sprintf("%s-client-%d", s.name, n)}
 	if method == AuthClientSecretBasic || method == AuthClientSecretPost {
-		var b [16]byte
-		if _, err := rand.Read(b[:]); err != nil {
+		secret, err := newAccessToken(c.ID + "-secret")
+		if err != nil {
 			return errorReply(http.StatusInternalServerError, "server_error", err.Error())
 		}
-		c.Secret = hex.EncodeToString(b[:])
+		c.Secret = secret
 	}
 	s.mu.Lock()
 	s.registered[n-1] = c
