@@ -247,8 +247,16 @@ func checkFunctions(exprs ...hcl.Expression) []string {
 	return names
 }
 
-// calledOnce caches checkFunctions per check.
+// calledOnce caches checkFunctions per check definition, which the cases
+// that share it share.
 type calledOnce struct {
 	once  sync.Once
 	names []string
+}
+
+// calledFunctions lists the functions the check's condition and message
+// call (checkFunctions), once for all the cases that share the check.
+func (d *CheckDef) calledFunctions() []string {
+	d.calls.once.Do(func() { d.calls.names = checkFunctions(d.Condition, d.ErrorMessage) })
+	return d.calls.names
 }

@@ -114,7 +114,7 @@ func (cfg *Config) compileCases(memo *lateMemo) [][]compiledCase {
 // minCasesPerWorker keeps small files, such as the built-in suite, on one
 // goroutine: below this many cases per goroutine, starting them costs
 // more than it saves.
-const minCasesPerWorker = 64
+const minCasesPerWorker = 8
 
 // unverifiedRequirements warns about requirements no check verifies.
 func (cfg *Config) unverifiedRequirements() hcl.Diagnostics {
@@ -421,12 +421,25 @@ func checkLate(expr hcl.Expression, ctx *hcl.EvalContext, want string, ty cty.Ty
 // per context shape instead of once per case: with thousands of cases
 // this was the largest cost of compiling. The context a check expression
 // is checked in differs between cases only in the assertion names and in
-// the scenario and case names, so those are the key (the last two only
-// for expressions that read them).
+// the scenario and case names, so those are the key, each only for the
+// expressions that read it.
 type lateMemo struct {
 	mu    sync.Mutex
-	diags map[lateKey]hcl.Diagnostics
-	reads map[hcl.Expression]bool // whether an expression reads scenario or case
+	diags map[lateKey]*memoEntry
+	reads map[hcl.Expression]exprReads
+}
+
+// memoEntry is the memoized diagnostics of one key, computed once.
+type memoEntry struct {
+	once  sync.Once
+	diags hcl.Diagnostics
+}
+
+// exprReads is what of the case an expression (with those memoized with
+// it) reads.
+type exprReads struct {
+	scope      bool // scenario, case or protocol_version
+	assertions bool // assertion
 }
 
 type lateKey struct {
@@ -456,8 +469,9 @@ func (cm caseMemo) checkLate(expr hcl.Expression, ctx *hcl.EvalContext, want str
 // memoized returns check's diagnostics for the expression anchor, checked
 // as want, computing them once per scope: once for every case, unless one
 // of exprs reads scenario, case or protocol_version, then once per
-// scenario and case. Only expressions held by pointer are memoized: their
-// identity is their source, while wrapped expressions (from dynamic
+// scenario and case; and, for expressions that read assertion, once per
+// set of assertion names. Only expressions held by pointer are memoized:
+// their identity is their source, while wrapped expressions (from dynamic
 // blocks) may evaluate differently per use.
 func (cm caseMemo) memoized(anchor hcl.Expression, want string, exprs []hcl.Expression, check func() hcl.Diagnostics) hcl.Diagnostics {
 	m := cm.m
@@ -466,7 +480,7 @@ func (cm caseMemo) memoized(anchor hcl.Expression, want string, exprs []hcl.Expr
 	}
 	m.mu.Lock()
 	if m.reads == nil {
-		m.reads, m.diags = map[hcl.Expression]bool{}, map[lateKey]hcl.Diagnostics{}
+		m.reads, m.diags = map[hcl.Expression]exprReads{}, map[lateKey]*memoEntry{}
 	}
 	reads, known := m.reads[anchor]
 	m.mu.Unlock()
@@ -476,28 +490,39 @@ func (cm caseMemo) memoized(anchor hcl.Expression, want string, exprs []hcl.Expr
 				continue
 			}
 			for _, t := range e.Variables() {
-				if r := t.RootName(); r == "scenario" || r == "case" || r == "protocol_version" {
-					reads = true
+				switch t.RootName() {
+				case "scenario", "case", "protocol_version":
+					reads.scope = true
+				case "assertion":
+					reads.assertions = true
 				}
 			}
 		}
 	}
-	key := lateKey{expr: anchor, want: want, names: cm.names}
-	if reads {
+	key := lateKey{expr: anchor, want: want}
+	if reads.scope {
 		key.scope = cm.scenarioCase
+	}
+	if reads.assertions {
+		key.names = cm.names
 	}
 	m.mu.Lock()
 	m.reads[anchor] = reads
-	cached, hit := m.diags[key]
-	m.mu.Unlock()
+	entry, hit := m.diags[key]
 	if !hit {
-		cached = check()
-		m.mu.Lock()
-		m.diags[key] = cached
-		m.mu.Unlock()
-		return cached
+		entry = &memoEntry{}
+		m.diags[key] = entry
+	}
+	m.mu.Unlock()
+	// Cases compiled at once that need the same check wait for one
+	// computation rather than each doing it.
+	first := false
+	entry.once.Do(func() { entry.diags, first = check(), true })
+	if first {
+		return entry.diags
 	}
 	// Each case reports its own copies, as an unmemoized check would.
+	cached := entry.diags
 	out := make(hcl.Diagnostics, len(cached))
 	for i, d := range cached {
 		cp := *d

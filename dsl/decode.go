@@ -3,8 +3,11 @@ package dsl
 import (
 	"cmp"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/wifdsl/wifdsl/engine"
@@ -71,6 +74,7 @@ type CheckDef struct {
 
 	verifiesRefs  []ref
 	levelExplicit bool
+	calls         calledOnce // the functions Condition and ErrorMessage call
 }
 
 // Scenario is a scenario as written.
@@ -204,10 +208,11 @@ func DecodeWith(files []*hcl.File, opts Options) (*Config, hcl.Diagnostics) {
 	diags = append(diags, ds...)
 	scenarios := map[string]*Scenario{}
 	if content != nil {
-		for _, b := range content.Blocks {
+		decoded := cfg.decodeBlocks(content.Blocks)
+		for i, b := range content.Blocks {
 			switch b.Type {
 			case "requirement":
-				r, ds := cfg.decodeRequirement(b)
+				r, ds := decoded[i].v.(*Requirement), decoded[i].diags
 				diags = append(diags, ds...)
 				if prev, dup := cfg.Requirements[r.ID]; dup {
 					if !sameRequirement(prev, r) {
@@ -218,7 +223,7 @@ func DecodeWith(files []*hcl.File, opts Options) (*Config, hcl.Diagnostics) {
 				cfg.Requirements[r.ID] = r
 				cfg.RequirementOrder = append(cfg.RequirementOrder, r.ID)
 			case "checkset":
-				cs, ds := cfg.decodeCheckSet(b)
+				cs, ds := decoded[i].v.(*CheckSet), decoded[i].diags
 				diags = append(diags, ds...)
 				if prev, dup := cfg.CheckSets[cs.Name]; dup {
 					diags = append(diags, duplicate("checkset", cs.Name, b.LabelRanges[0], prev.DeclRange))
@@ -226,7 +231,7 @@ func DecodeWith(files []*hcl.File, opts Options) (*Config, hcl.Diagnostics) {
 				}
 				cfg.CheckSets[cs.Name] = cs
 			case "scenario":
-				s, ds := cfg.decodeScenario(b)
+				s, ds := decoded[i].v.(*Scenario), decoded[i].diags
 				diags = append(diags, ds...)
 				if prev, ok := scenarios[s.Name]; ok {
 					diags = append(diags, mergeScenario(prev, s)...)
@@ -235,7 +240,7 @@ func DecodeWith(files []*hcl.File, opts Options) (*Config, hcl.Diagnostics) {
 				scenarios[s.Name] = s
 				cfg.Scenarios = append(cfg.Scenarios, s)
 			case "variant":
-				v, ds := cfg.decodeVariant(b)
+				v, ds := decoded[i].v.(*Variant), decoded[i].diags
 				diags = append(diags, ds...)
 				if i := slices.IndexFunc(cfg.Variants, func(p *Variant) bool { return p.Name == v.Name }); i >= 0 {
 					if p := cfg.Variants[i]; p.Description != v.Description || p.JSON() != v.JSON() {
@@ -245,7 +250,7 @@ func DecodeWith(files []*hcl.File, opts Options) (*Config, hcl.Diagnostics) {
 				}
 				cfg.Variants = append(cfg.Variants, v)
 			case "suite":
-				su, ds := cfg.decodeSuite(b)
+				su, ds := decoded[i].v.(*Suite), decoded[i].diags
 				diags = append(diags, ds...)
 				// Suite names are matched ignoring case, as --suite takes them.
 				if i := slices.IndexFunc(cfg.Suites, func(p *Suite) bool { return strings.EqualFold(p.Name, su.Name) }); i >= 0 {
@@ -277,6 +282,59 @@ func DecodeWith(files []*hcl.File, opts Options) (*Config, hcl.Diagnostics) {
 		})
 	}
 	return cfg, diags
+}
+
+// decodedBlock is a top-level block decoded on its own: a *Requirement,
+// *CheckSet, *Scenario, *Variant or *Suite, and its diagnostics.
+type decodedBlock struct {
+	v     any
+	diags hcl.Diagnostics
+}
+
+// minBlocksPerWorker keeps small files on one goroutine.
+const minBlocksPerWorker = 16
+
+// decodeBlocks decodes each top-level block on its own, on up to
+// GOMAXPROCS goroutines: a block's decoding reads only the evaluation
+// context that prepare built, so only putting the definitions together,
+// which DecodeWith does after, depends on their order.
+func (cfg *Config) decodeBlocks(blocks hcl.Blocks) []decodedBlock {
+	out := make([]decodedBlock, len(blocks))
+	decode := func(i int) {
+		b := blocks[i]
+		var d decodedBlock
+		switch b.Type {
+		case "requirement":
+			d.v, d.diags = cfg.decodeRequirement(b)
+		case "checkset":
+			d.v, d.diags = cfg.decodeCheckSet(b)
+		case "scenario":
+			d.v, d.diags = cfg.decodeScenario(b)
+		case "variant":
+			d.v, d.diags = cfg.decodeVariant(b)
+		case "suite":
+			d.v, d.diags = cfg.decodeSuite(b)
+		}
+		out[i] = d
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(blocks)/minBlocksPerWorker)
+	if workers <= 1 {
+		for i := range blocks {
+			decode(i)
+		}
+		return out
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(blocks); i = int(next.Add(1) - 1) {
+				decode(i)
+			}
+		})
+	}
+	wg.Wait()
+	return out
 }
 
 // mergeScenario adds a later block of the same scenario (typically from

@@ -19,9 +19,8 @@ import (
 
 // checkEval evaluates a check's condition over a case's observations.
 type checkEval struct {
-	cfg   *Config
-	def   *CheckDef
-	calls calledOnce // the functions the condition and message call
+	cfg *Config
+	def *CheckDef
 }
 
 type memoKey struct{ cfg *Config }
@@ -58,8 +57,7 @@ func (e *checkEval) EvaluateContext(c context.Context, obs *engine.Observations)
 	if err != nil {
 		return engine.Outcome{Err: err}
 	}
-	e.calls.once.Do(func() { e.calls.names = checkFunctions(e.def.Condition, e.def.ErrorMessage) })
-	ctx = guardedContext(ctx, newEvalBudget(c), e.calls.names)
+	ctx = guardedContext(ctx, newEvalBudget(c), e.def.calledFunctions())
 	ctx, diags := checkLocalsContext(e.def, ctx)
 	if diags.HasErrors() {
 		return engine.Outcome{Err: diagsError(diags), Values: e.values(ctx)}

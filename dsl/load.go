@@ -69,12 +69,9 @@ func Load(src Source, opts Options) (*Loaded, hcl.Diagnostics) {
 	if len(src.Paths) > 0 {
 		files, diags = p.ParsePaths(src.Paths)
 	}
-	for _, in := range src.Inline {
-		f, ds := p.ParseSource(in.Name, in.Bytes)
-		diags = append(diags, ds...)
-		if f != nil {
-			files = append(files, f)
-		}
+	if len(src.Inline) > 0 {
+		fs, ds := p.ParseSources(src.Inline)
+		files, diags = append(files, fs...), append(diags, ds...)
 	}
 	l.Files = p.Files()
 	if diags.HasErrors() {
@@ -89,4 +86,33 @@ func Load(src Source, opts Options) (*Loaded, hcl.Diagnostics) {
 		l.Plan = plan
 	}
 	return l, diags
+}
+
+// Release drops what only compiling and inspecting needed, so that running
+// the plan holds no more memory than the plan itself: the definitions of
+// Config (requirements, check sets, scenarios, variables, variants,
+// suites) and the syntax trees of Files, whose sources stay for rendering
+// diagnostics. The plan keeps the expressions it evaluates late, the
+// functions they call and the sources its messages quote. On the embedded
+// catalogue the syntax trees are about half of a run's live heap, so half
+// of its peak (BENCHMARKS.md, "The official catalogue"). After Release,
+// Config is nil.
+func (l *Loaded) Release() {
+	if l.Config != nil {
+		l.Config.release()
+		l.Config = nil
+	}
+	files := make(map[string]*hcl.File, len(l.Files))
+	for name, f := range l.Files {
+		files[name] = &hcl.File{Bytes: f.Bytes}
+	}
+	l.Files = files
+}
+
+// release drops the definitions. What late evaluation uses stays: the
+// evaluation context (the variables' values, the functions) and the
+// sources.
+func (cfg *Config) release() {
+	cfg.Requirements, cfg.RequirementOrder, cfg.CheckSets, cfg.Scenarios = nil, nil, nil, nil
+	cfg.Variables, cfg.Variants, cfg.Suites = nil, nil, nil
 }

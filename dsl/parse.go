@@ -1,19 +1,24 @@
 package dsl
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	hcljson "github.com/hashicorp/hcl/v2/json"
 )
 
 // MaxFileSize bounds one scenario file.
@@ -41,17 +46,103 @@ func IsScenarioFile(name string) bool {
 // ParseSource parses src as the file name; the syntax follows the name's
 // extension (.json means the JSON form).
 func (p *Parser) ParseSource(name string, src []byte) (*hcl.File, hcl.Diagnostics) {
-	var f *hcl.File
-	var diags hcl.Diagnostics
-	if strings.HasSuffix(name, ".json") {
-		f, diags = p.p.ParseJSON(src, name)
-	} else if len(src) >= chunkedParseMin {
-		f, diags = parseConfig(src, name) // parsechunks.go
+	if f := p.p.Files()[name]; f != nil {
+		return f, nil // parsed before, as hclparse does
+	}
+	f, diags := parseSyntax(name, src)
+	if f != nil {
 		p.p.AddFile(name, f)
-	} else {
-		f, diags = p.p.ParseHCL(src, name)
 	}
 	return f, diags
+}
+
+// ParseSources parses the sources (in memory, in the order given) as
+// ParseSource does one by one, but on up to GOMAXPROCS goroutines at once:
+// HCL's parsers share no state, so only keeping the files is done in
+// order.
+func (p *Parser) ParseSources(in []InlineFile) ([]*hcl.File, hcl.Diagnostics) {
+	return p.parseEach(len(in), func(i int) int64 { return int64(len(in[i].Bytes)) }, func(i int) (string, []byte, hcl.Diagnostics) {
+		return in[i].Name, in[i].Bytes, nil
+	})
+}
+
+// parseEach parses n sources, each read by load (which may run on any
+// goroutine and returns the file's name and bytes, or diagnostics instead
+// of bytes), at once, and keeps the files in order.
+//
+// The largest sources are parsed first (size, where known, tells the time
+// a parse takes), so that the last to finish is a small one.
+func (p *Parser) parseEach(n int, size func(i int) int64, load func(i int) (string, []byte, hcl.Diagnostics)) ([]*hcl.File, hcl.Diagnostics) {
+	type parsed struct {
+		name   string
+		f      *hcl.File
+		diags  hcl.Diagnostics
+		unread bool
+	}
+	out := make([]parsed, n)
+	known := p.p.Files() // only read until every parse is done
+	order := make([]int, n)
+	for i := range order {
+		order[i] = i
+	}
+	sizes := make([]int64, n)
+	for i := range sizes {
+		sizes[i] = size(i)
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(sizes[b], sizes[a]) })
+	parseOne := func(i int) {
+		name, src, diags := load(i)
+		out[i] = parsed{name: name, diags: diags, unread: diags.HasErrors()}
+		if !out[i].unread && known[name] == nil {
+			f, ds := parseSyntax(name, src)
+			out[i].f, out[i].diags = f, append(diags, ds...)
+		}
+	}
+	if workers := min(n, runtime.GOMAXPROCS(0)); workers > 1 {
+		var next atomic.Int64
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Go(func() {
+				for k := int(next.Add(1) - 1); k < n; k = int(next.Add(1) - 1) {
+					parseOne(order[k])
+				}
+			})
+		}
+		wg.Wait()
+	} else {
+		for i := range n {
+			parseOne(i)
+		}
+	}
+	var files []*hcl.File
+	var diags hcl.Diagnostics
+	for _, r := range out {
+		if prev := known[r.name]; prev != nil && !r.unread {
+			// The same name again: the file parsed first, and no
+			// diagnostics, as hclparse answers.
+			files = append(files, prev)
+			continue
+		}
+		diags = append(diags, r.diags...)
+		if r.f != nil {
+			p.p.AddFile(r.name, r.f)
+			files = append(files, r.f)
+		}
+	}
+	return files, diags
+}
+
+// parseSyntax parses src as the file name in the syntax its extension
+// names, keeping no state.
+func parseSyntax(name string, src []byte) (*hcl.File, hcl.Diagnostics) {
+	switch {
+	case strings.HasSuffix(name, ".json"):
+		return hcljson.Parse(src, name)
+	case len(src) >= chunkedParseMin:
+		return parseConfig(src, name) // parsechunks.go
+	default:
+		return hclsyntax.ParseConfig(src, name, hcl.InitialPos)
+	}
 }
 
 // ParsePaths parses files and directories; a directory contributes every
@@ -98,14 +189,17 @@ func (p *Parser) ParsePaths(paths []string) ([]*hcl.File, hcl.Diagnostics) {
 		sort.Strings(found)
 		names = append(names, found...)
 	}
-	var files []*hcl.File
-	for _, name := range names {
-		f, ds := p.ParseFile(name)
-		diags = append(diags, ds...)
-		if f != nil {
-			files = append(files, f)
+	size := func(i int) int64 {
+		if fi, err := os.Stat(names[i]); err == nil {
+			return fi.Size()
 		}
+		return 0
 	}
+	files, ds := p.parseEach(len(names), size, func(i int) (string, []byte, hcl.Diagnostics) {
+		src, ds := readScenarioFile(names[i])
+		return names[i], src, ds
+	})
+	diags = append(diags, ds...)
 	// Recursion through functions of different files.
 	if !diags.HasErrors() {
 		for _, d := range recursiveFunctions(files) {
@@ -121,6 +215,16 @@ func (p *Parser) ParsePaths(paths []string) ([]*hcl.File, hcl.Diagnostics) {
 
 // ParseFile parses one file from disk.
 func (p *Parser) ParseFile(name string) (*hcl.File, hcl.Diagnostics) {
+	src, diags := readScenarioFile(name)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return p.ParseSource(name, src)
+}
+
+// readScenarioFile reads one scenario file, refusing one larger than
+// MaxFileSize.
+func readScenarioFile(name string) ([]byte, hcl.Diagnostics) {
 	fi, err := os.Stat(name)
 	if err == nil && fi.Size() > MaxFileSize {
 		return nil, hcl.Diagnostics{{
@@ -146,7 +250,7 @@ func (p *Parser) ParseFile(name string) (*hcl.File, hcl.Diagnostics) {
 			Detail:   fmt.Sprintf("The file %q holds more than %d bytes; scenario files are limited to %d bytes.", name, MaxFileSize, MaxFileSize),
 		}}
 	}
-	return p.ParseSource(name, src)
+	return src, nil
 }
 
 // ReadFile reads a scenario file, refusing one larger than MaxFileSize

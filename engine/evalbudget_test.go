@@ -99,7 +99,8 @@ func TestCheckBudgets(t *testing.T) {
 
 // TestRunawayCheckStopsTheRun: a condition over its budget that does not
 // stop when told to is abandoned; its check fails with a diagnostic, the
-// run stops itself (Aborted names the check), and nothing crashes.
+// checks after it in the case are still judged, the run stops itself
+// (Aborted names the check), and nothing crashes.
 func TestRunawayCheckStopsTheRun(t *testing.T) {
 	release := make(chan struct{})
 	defer close(release)
@@ -108,7 +109,11 @@ func TestRunawayCheckStopsTheRun(t *testing.T) {
 		return engine.Outcome{Pass: true}
 	}}
 	plan := &engine.Plan{Scenarios: []*engine.Scenario{{Name: "hand", Cases: []*engine.Case{
-		handCase(&engine.Check{ID: "stubborn", Level: engine.MUST, Location: "x.hcl:3", Eval: stubborn}),
+		handCase(
+			check("before", engine.MUST, func(*engine.Observations) bool { return true }),
+			&engine.Check{ID: "stubborn", Level: engine.MUST, Location: "x.hcl:3", Eval: stubborn},
+			check("after", engine.MUST, func(*engine.Observations) bool { return false }),
+		),
 	}}}}
 	res, err := engine.Run(context.Background(), plan, engine.Options{Command: "true", CheckTimeout: 100 * time.Millisecond})
 	if err != nil {
@@ -117,7 +122,11 @@ func TestRunawayCheckStopsTheRun(t *testing.T) {
 	if !strings.Contains(res.Aborted, "stubborn") || res.OK() {
 		t.Errorf("aborted %q ok %v", res.Aborted, res.OK())
 	}
-	ch := res.Cases[0].Checks[0]
+	got := statuses(res.Cases[0])
+	if got["before"] != engine.StatusSuccess || got["after"] != engine.StatusFailure {
+		t.Errorf("statuses %v, want before SUCCESS and after FAILURE", got)
+	}
+	ch := res.Cases[0].Checks[1]
 	if ch.Status != engine.StatusFailure || !strings.Contains(ch.ErrorMessage, "abandoned") {
 		t.Errorf("%s %q", ch.Status, ch.ErrorMessage)
 	}

@@ -279,7 +279,9 @@ func startClient(command string, args []string, env []string, outputCap int, sec
 // drain copies r to w until r fails or ends.
 func (p *clientProcess) drain(r io.Reader, w io.Writer) {
 	defer p.readers.Done()
-	buf := make([]byte, 64<<10)
+	bp := drainBuffers.Get().(*[]byte)
+	defer drainBuffers.Put(bp)
+	buf := *bp
 	for {
 		n, err := r.Read(buf)
 		if n > 0 {
@@ -290,6 +292,14 @@ func (p *clientProcess) drain(r io.Reader, w io.Writer) {
 		}
 	}
 }
+
+// drainBuffers holds the read buffers of the clients' output streams: a
+// run drains two streams per case, and most clients write little, so the
+// buffers are reused rather than allocated for each stream.
+var drainBuffers = sync.Pool{New: func() any {
+	b := make([]byte, 64<<10)
+	return &b
+}}
 
 func newTag() (string, error) {
 	var b [16]byte
@@ -319,21 +329,34 @@ func (p *clientProcess) sweep() []int {
 	}
 	signalled := map[int]bool{}
 	var pids []int
+	var buf []byte // the environments read, one after another
 	for pass := 0; pass < 50; pass++ {
-		names := procPids()
-		if names == nil {
-			return pids
-		}
 		last, ok := lastPid()
-		bounded := ok && first > 0 && last >= first
+		var names []string
+		if bounded := ok && first > 0 && last >= first; bounded && last-first < maxProbedPids {
+			// Few pids were handed out since the client's: ask /proc
+			// for each rather than list it. The client itself has been
+			// waited for; its pid is not one of them.
+			names = make([]string, 0, last-first)
+			for pid := first + 1; pid <= last; pid++ {
+				names = append(names, strconv.Itoa(pid))
+			}
+		} else if names = procPids(); names == nil {
+			return pids
+		} else if bounded {
+			names = slices.DeleteFunc(names, func(name string) bool {
+				pid, err := strconv.Atoi(name)
+				return err != nil || pid < first || pid > last
+			})
+		}
 		fresh := 0
 		for _, name := range names {
 			pid, err := strconv.Atoi(name)
-			if err != nil || pid == self || bounded && (pid < first || pid > last) {
+			if err != nil || pid == self {
 				continue
 			}
-			env, err := os.ReadFile("/proc/" + name + "/environ")
-			if err != nil || !hasEnvEntry(env, needle) {
+			env, err := readProcFile("/proc/"+name+"/environ", &buf)
+			if err != nil || !hasEnvEntry(env, needle) || !threadGroupLeader(name) {
 				continue
 			}
 			_ = syscall.Kill(pid, syscall.SIGKILL)
@@ -352,12 +375,75 @@ func (p *clientProcess) sweep() []int {
 
 // lastPid is the last pid the kernel allocated in this pid namespace.
 func lastPid() (int, bool) {
-	b, err := os.ReadFile("/proc/sys/kernel/ns_last_pid")
-	if err != nil {
+	f := nsLastPid()
+	if f == nil {
 		return 0, false
 	}
-	n, err := strconv.Atoi(strings.TrimSpace(string(b)))
-	return n, err == nil
+	// The file is read afresh from its start each time: one system call
+	// per sweep pass rather than four.
+	var b [32]byte
+	n, err := f.ReadAt(b[:], 0)
+	if n == 0 && err != nil {
+		return 0, false
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b[:n])))
+	return pid, err == nil
+}
+
+// nsLastPid is /proc/sys/kernel/ns_last_pid, open for the life of the
+// process, or nil where it cannot be read.
+var nsLastPid = sync.OnceValue(func() *os.File {
+	f, err := os.Open("/proc/sys/kernel/ns_last_pid")
+	if err != nil {
+		return nil
+	}
+	return f
+})
+
+// readProcFile reads the whole of a /proc file (whose size /proc does not
+// tell) into *buf, which it grows as needed and which the next read
+// reuses, and returns what it read.
+func readProcFile(name string, buf *[]byte) ([]byte, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b := (*buf)[:0]
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+		n, err := f.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			*buf = b
+			return b, nil
+		}
+		if err != nil {
+			*buf = b
+			return nil, err
+		}
+	}
+}
+
+// maxProbedPids bounds the pids sweep asks /proc for one by one; past it,
+// it lists /proc instead.
+const maxProbedPids = 256
+
+// threadGroupLeader reports whether the task pid of /proc is a process, not
+// another thread of one (whose /proc entry is there though not listed).
+func threadGroupLeader(pid string) bool {
+	b, err := os.ReadFile("/proc/" + pid + "/status")
+	if err != nil {
+		return false
+	}
+	for line := range strings.Lines(string(b)) {
+		if v, ok := strings.CutPrefix(line, "Tgid:"); ok {
+			return strings.TrimSpace(v) == pid
+		}
+	}
+	return false
 }
 
 // procPids lists the entries of /proc, or nil where there is no /proc.

@@ -42,6 +42,7 @@ func exitCode(code int, err error) error { return &exitError{code: code, err: er
 // Main runs the command line with os.Args and returns the exit code.
 func Main() int {
 	keepSIGPIPE()
+	ownsRuntime.Store(true)
 	return Run(os.Args[1:], os.Stdout, os.Stderr)
 }
 

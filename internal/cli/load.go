@@ -41,6 +41,14 @@ type compiled struct {
 	origin string
 }
 
+// release drops the definitions and syntax trees that only compiling
+// needed (dsl.Loaded.Release); the plan and the sources stay.
+func (c *compiled) release() {
+	l := dsl.Loaded{Config: c.cfg, Files: c.files}
+	l.Release()
+	c.cfg, c.files = nil, l.Files
+}
+
 // source is what a command loads.
 type source struct {
 	paths []string

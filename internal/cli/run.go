@@ -145,6 +145,9 @@ func runRun(ctx context.Context, f *runFlags, args []string, stdout, stderr io.W
 	if err != nil {
 		return exitCode(ExitUsage, err)
 	}
+	// From here on only the plan runs: what only compiling needed goes.
+	l.release()
+	defer paceRunGC()()
 	var base *baseline
 	if f.baseline != "" {
 		var warnings []string
@@ -156,6 +159,7 @@ func runRun(ctx context.Context, f *runFlags, args []string, stdout, stderr io.W
 			return exitCode(ExitUsage, err)
 		}
 	}
+	l.plan = nil // the scenarios the selection left out
 	client := f.client
 	if client == "" {
 		client = f.command

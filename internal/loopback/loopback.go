@@ -4,6 +4,7 @@
 package loopback
 
 import (
+	"context"
 	"crypto/tls"
 	"net"
 )
@@ -14,7 +15,7 @@ import (
 // listener and its origin, "http://127.0.0.1:PORT" or
 // "https://127.0.0.1:PORT".
 func Listen(cfg *tls.Config) (net.Listener, string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := plainTCP().Listen(context.Background(), "tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, "", err
 	}
@@ -22,4 +23,13 @@ func Listen(cfg *tls.Config) (net.Listener, string, error) {
 		return ln, "http://" + ln.Addr().String(), nil
 	}
 	return tls.NewListener(ln, cfg.Clone()), "https://" + ln.Addr().String(), nil
+}
+
+// plainTCP listens with plain TCP: Go would otherwise open Multipath TCP
+// sockets where the kernel has them, which on loopback only cost more to
+// open, for the listener of every stub of every case.
+func plainTCP() *net.ListenConfig {
+	var lc net.ListenConfig
+	lc.SetMultipathTCP(false)
+	return &lc
 }

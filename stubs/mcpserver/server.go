@@ -72,9 +72,12 @@ type Server struct {
 	dpopSeen dpop.Seen // jti values of verified DPoP proofs
 
 	log  *recordLog
-	mcp  *mcp.Server
+	mcp  *mcp.Server // sharedMCP
 	srv  *http.Server
 	gate *gate.Gate
+
+	sessionsMu sync.Mutex
+	sessions   map[string]bool // the MCP sessions this stub assigned
 
 	handler   http.Handler // the recorded routes, without the gate
 	served    chan struct{}
@@ -143,15 +146,7 @@ func New(cfg Config) (*Server, error) {
 		}
 		return nil, err
 	}
-	s.mcp = mcp.NewServer(&mcp.Implementation{Name: ServerName, Version: "1.0.0"}, nil)
-	mcp.AddTool(s.mcp, &mcp.Tool{
-		Name:        ToolName,
-		Description: "Reports that the request carried an access token the authorization server issued.",
-	}, whoami)
-	mcp.AddTool(s.mcp, &mcp.Tool{
-		Name:        TestToolName,
-		Description: "The tool the official conformance clients call; it answers " + TestToolText + ".",
-	}, testTool)
+	s.mcp = sharedMCP()
 	streamable := mcp.NewStreamableHTTPHandler(func(*http.Request) *mcp.Server { return s.mcp }, nil)
 	protected := s.guard(streamable)
 
@@ -159,6 +154,7 @@ func New(cfg Config) (*Server, error) {
 		switch s.endpointOf(r.URL.Path) {
 		case record.EndpointMCP:
 			protected.ServeHTTP(w, r)
+			s.ownSession(w.Header().Get(sessionIDHeader))
 		case record.EndpointPRM:
 			if s.cfg.ResponseRules.Has(record.EndpointPRM) && s.answerByRule(w, record.EndpointPRM, s.ruleIncoming(r, record.EndpointPRM, nil)) {
 				return
@@ -287,7 +283,9 @@ func (s *Server) Close() error {
 			err = s.srv.Close()
 		}
 		for ss := range s.mcp.Sessions() {
-			_ = ss.Close()
+			if s.owns(ss.ID()) {
+				_ = ss.Close()
+			}
 		}
 		<-s.served
 		if err != nil {
@@ -320,6 +318,49 @@ func (s *Server) issued(token string) bool {
 
 // whoami is the handler of the whoami tool. It is reached only with an
 // issued token, so it always reports success.
+// sharedMCP is the MCP server (of the go-sdk) behind every stub MCP
+// server of the process: its tools are the same for all, and a run starts
+// a stub per case, where building one (its tools' schemas are derived,
+// checked and re-encoded) cost more than the rest of starting the stub.
+// Each stub keeps its own Streamable HTTP handler, so its own sessions,
+// and closes them, and only them, when it closes.
+var sharedMCP = sync.OnceValue(func() *mcp.Server {
+	m := mcp.NewServer(&mcp.Implementation{Name: ServerName, Version: "1.0.0"}, nil)
+	mcp.AddTool(m, &mcp.Tool{
+		Name:        ToolName,
+		Description: "Reports that the request carried an access token the authorization server issued.",
+	}, whoami)
+	mcp.AddTool(m, &mcp.Tool{
+		Name:        TestToolName,
+		Description: "The tool the official conformance clients call; it answers " + TestToolText + ".",
+	}, testTool)
+	return m
+})
+
+// sessionIDHeader carries the MCP session ID the server assigned
+// (Streamable HTTP, "Session Management").
+const sessionIDHeader = "Mcp-Session-Id"
+
+// ownSession notes that the session id (if any) was assigned by this stub.
+func (s *Server) ownSession(id string) {
+	if id == "" {
+		return
+	}
+	s.sessionsMu.Lock()
+	defer s.sessionsMu.Unlock()
+	if s.sessions == nil {
+		s.sessions = map[string]bool{}
+	}
+	s.sessions[id] = true
+}
+
+// owns reports whether the session id was assigned by this stub.
+func (s *Server) owns(id string) bool {
+	s.sessionsMu.Lock()
+	defer s.sessionsMu.Unlock()
+	return s.sessions[id]
+}
+
 func whoami(context.Context, *mcp.CallToolRequest, struct{}) (*mcp.CallToolResult, any, error) {
 	return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: ToolText}}}, nil, nil
 }

@@ -613,3 +613,46 @@ func TestRPCMethodsBatchOnly(t *testing.T) {
 		t.Errorf("batch of one: %q, %q", single, all)
 	}
 }
+
+// TestCloseEndsOnlyItsOwnSessions: the stubs of a process share one MCP
+// server, yet closing a stub closes its own sessions and no other stub's.
+func TestCloseEndsOnlyItsOwnSessions(t *testing.T) {
+	ctx := context.Background()
+	connect := func(s *Server) *mcp.ClientSession {
+		t.Helper()
+		client := mcp.NewClient(&mcp.Implementation{Name: "wifdsl-test", Version: "1"}, nil)
+		cs, err := client.Connect(ctx, &mcp.StreamableClientTransport{
+			Endpoint:   s.URL(),
+			HTTPClient: &http.Client{Transport: bearerTransport{"Bearer " + issuedToken}},
+		}, nil)
+		if err != nil {
+			t.Fatalf("Connect: %v", err)
+		}
+		t.Cleanup(func() { cs.Close() })
+		return cs
+	}
+	a, b := start(t, Config{ValidToken: issuedOnly}), start(t, Config{ValidToken: issuedOnly})
+	sa, sb := connect(a), connect(b)
+	if a.mcp != b.mcp {
+		t.Fatal("the stubs do not share their MCP server")
+	}
+	live := func() map[string]bool {
+		ids := map[string]bool{}
+		for ss := range a.mcp.Sessions() {
+			ids[ss.ID()] = true
+		}
+		return ids
+	}
+	if ids := live(); !ids[sa.ID()] || !ids[sb.ID()] || !a.owns(sa.ID()) || a.owns(sb.ID()) || !b.owns(sb.ID()) {
+		t.Fatalf("sessions %v: a owns %q: %v, b owns %q: %v", ids, sa.ID(), a.owns(sa.ID()), sb.ID(), b.owns(sb.ID()))
+	}
+	if err := a.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if ids := live(); ids[sa.ID()] || !ids[sb.ID()] {
+		t.Errorf("after closing a, live sessions %v; want %q gone and %q kept", ids, sa.ID(), sb.ID())
+	}
+	if _, err := sb.ListTools(ctx, nil); err != nil {
+		t.Errorf("b's session after a closed: %v", err)
+	}
+}

@@ -6,6 +6,8 @@
 //	go run ./bench/cmd/cliprof -n 50 -o /tmp/run.pprof -- run --client /bin/true
 //	go tool pprof -top /tmp/run.pprof
 //
+// -allocs FILE also writes the allocation profile of the runs.
+//
 // The command's own output is discarded. Note that `run` without --client
 // starts the bundled reference client from os.Executable(), which is this
 // program: give --client.
@@ -25,6 +27,7 @@ import (
 func main() {
 	n := flag.Int("n", 20, "how many times to run the command line")
 	out := flag.String("o", "cpu.pprof", "CPU profile file")
+	allocs := flag.String("allocs", "", "also write the allocation profile of the runs to this file")
 	flag.Parse()
 	f, err := os.Create(*out)
 	if err != nil {
@@ -43,6 +46,26 @@ func main() {
 	}
 	elapsed := time.Since(start)
 	pprof.StopCPUProfile()
+	if *allocs != "" {
+		if err := writeAllocs(*allocs); err != nil {
+			fmt.Fprintln(os.Stderr, "cliprof:", err)
+			os.Exit(2)
+		}
+	}
 	fmt.Printf("%d runs in %v (%.1f ms each), exit codes %v; profile in %s\n",
 		*n, elapsed.Round(time.Millisecond), float64(elapsed)/float64(time.Millisecond)/float64(*n), codes, *out)
+}
+
+// writeAllocs writes the allocation profile (go tool pprof
+// -sample_index=alloc_space) to name.
+func writeAllocs(name string) error {
+	f, err := os.Create(name)
+	if err != nil {
+		return err
+	}
+	if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
