@@ -117,6 +117,12 @@ var hammerTotal = soak.Runs(2000, 10000)
 // floodMiB is how much the flood variant writes to stdout.
 var floodMiB = soak.Runs(100, 300)
 
+// floodTimeout is the case timeout of the flood: half a second per MiB,
+// at least a minute. Under the race detector, with the other stress tests
+// running, the output passes at about 5 MiB/s, so 300 MiB in a minute was
+// too tight.
+var floodTimeout = max(time.Minute, time.Duration(floodMiB)*time.Second/2)
+
 // sized runs the reference client's variant bug at this file's sizes.
 func sized(bug string) string {
 	return fmt.Sprintf("env %s=%d %s=%d %s", refclient.EnvFloodMiB, floodMiB, refclient.EnvHammerCount, hammerTotal, testclient.Command(bug))
@@ -574,8 +580,8 @@ func TestHostileFlood(t *testing.T) {
 		runtime.ReadMemStats(&before)
 		pgidFile := filepath.Join(t.TempDir(), "pgid")
 		cr := runCase(t, suiteCase(t, "happy-path"), engine.Options{
-			Command: grouped(pgidFile, sized("flood")), Timeout: 60 * time.Second,
-		}, 90*time.Second)
+			Command: grouped(pgidFile, sized("flood")), Timeout: floodTimeout,
+		}, floodTimeout+30*time.Second)
 		runtime.ReadMemStats(&after)
 		c := cr.Observations.Client
 		flooded := int64(floodMiB) << 20
