@@ -232,9 +232,18 @@ func (s *Server) answerByRule(w http.ResponseWriter, endpoint string, in *record
 	return true
 }
 
-// setRule tells the recorder which rule answered.
+// setRule tells the recorder which rule answered, through the writers
+// that wrap its own.
 func setRule(w http.ResponseWriter, name string) {
-	if sw, ok := w.(*statusWriter); ok {
-		sw.rule = name
+	for {
+		if sw, ok := w.(*statusWriter); ok {
+			sw.rule = name
+			return
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return
+		}
+		w = u.Unwrap()
 	}
 }

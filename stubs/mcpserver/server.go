@@ -153,8 +153,9 @@ func New(cfg Config) (*Server, error) {
 	route := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch s.endpointOf(r.URL.Path) {
 		case record.EndpointMCP:
-			protected.ServeHTTP(w, r)
-			s.ownSession(w.Header().Get(sessionIDHeader))
+			sw := &sessionNoter{ResponseWriter: w, s: s}
+			protected.ServeHTTP(sw, r)
+			sw.note()
 		case record.EndpointPRM:
 			if s.cfg.ResponseRules.Has(record.EndpointPRM) && s.answerByRule(w, record.EndpointPRM, s.ruleIncoming(r, record.EndpointPRM, nil)) {
 				return
@@ -340,6 +341,42 @@ var sharedMCP = sync.OnceValue(func() *mcp.Server {
 // sessionIDHeader carries the MCP session ID the server assigned
 // (Streamable HTTP, "Session Management").
 const sessionIDHeader = "Mcp-Session-Id"
+
+// sessionNoter notes the session ID a response assigns before the
+// response's header leaves: a client that has the ID finds it owned.
+type sessionNoter struct {
+	http.ResponseWriter
+	s     *Server
+	noted bool
+}
+
+func (w *sessionNoter) note() {
+	if !w.noted {
+		w.noted = true
+		w.s.ownSession(w.Header().Get(sessionIDHeader))
+	}
+}
+
+func (w *sessionNoter) WriteHeader(code int) {
+	w.note()
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *sessionNoter) Write(b []byte) (int, error) {
+	w.note()
+	return w.ResponseWriter.Write(b)
+}
+
+// Flush sends what is buffered, as the streaming responses need.
+func (w *sessionNoter) Flush() {
+	w.note()
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Unwrap lets http.ResponseController reach the writer underneath.
+func (w *sessionNoter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // ownSession notes that the session id (if any) was assigned by this stub.
 func (s *Server) ownSession(id string) {
