@@ -9,7 +9,6 @@ import (
 	"sort"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -84,30 +83,10 @@ func (cfg *Config) compileCases(memo *lateMemo) [][]compiledCase {
 			jobs = append(jobs, job{s: s, cd: cd, at: &out[i][j]})
 		}
 	}
-	workers := min(runtime.GOMAXPROCS(0), len(jobs)/minCasesPerWorker)
-	if workers <= 1 {
-		for _, jb := range jobs {
-			jb.at.c, jb.at.diags = cfg.compileCase(jb.s, jb.cd, memo)
-		}
-		return out
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				k := int(next.Add(1)) - 1
-				if k >= len(jobs) {
-					return
-				}
-				jb := jobs[k]
-				jb.at.c, jb.at.diags = cfg.compileCase(jb.s, jb.cd, memo)
-			}
-		}()
-	}
-	wg.Wait()
+	forEach(len(jobs), min(runtime.GOMAXPROCS(0), len(jobs)/minCasesPerWorker), func(k int) {
+		jb := jobs[k]
+		jb.at.c, jb.at.diags = cfg.compileCase(jb.s, jb.cd, memo)
+	})
 	return out
 }
 

@@ -6,8 +6,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/wifdsl/wifdsl/engine"
@@ -317,23 +315,7 @@ func (cfg *Config) decodeBlocks(blocks hcl.Blocks) []decodedBlock {
 		}
 		out[i] = d
 	}
-	workers := min(runtime.GOMAXPROCS(0), len(blocks)/minBlocksPerWorker)
-	if workers <= 1 {
-		for i := range blocks {
-			decode(i)
-		}
-		return out
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < len(blocks); i = int(next.Add(1) - 1) {
-				decode(i)
-			}
-		})
-	}
-	wg.Wait()
+	forEach(len(blocks), min(runtime.GOMAXPROCS(0), len(blocks)/minBlocksPerWorker), decode)
 	return out
 }
 

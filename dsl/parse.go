@@ -12,8 +12,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
-	"sync/atomic"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
@@ -98,22 +96,7 @@ func (p *Parser) parseEach(n int, size func(i int) int64, load func(i int) (stri
 			out[i].f, out[i].diags = f, append(diags, ds...)
 		}
 	}
-	if workers := min(n, runtime.GOMAXPROCS(0)); workers > 1 {
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		for range workers {
-			wg.Go(func() {
-				for k := int(next.Add(1) - 1); k < n; k = int(next.Add(1) - 1) {
-					parseOne(order[k])
-				}
-			})
-		}
-		wg.Wait()
-	} else {
-		for i := range n {
-			parseOne(i)
-		}
-	}
+	forEach(n, runtime.GOMAXPROCS(0), func(k int) { parseOne(order[k]) })
 	var files []*hcl.File
 	var diags hcl.Diagnostics
 	for _, r := range out {
