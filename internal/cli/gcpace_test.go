@@ -3,6 +3,7 @@ package cli
 import (
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"testing"
 	"time"
 )
@@ -25,6 +26,13 @@ func TestRunGCPercent(t *testing.T) {
 			t.Errorf("runGCPercent(%d, %d) = %d, want %d", tc.live, tc.target, got, tc.want)
 		}
 	}
+}
+
+// forcedGCs reads how many collections were forced so far.
+func forcedGCs() uint64 {
+	s := []metrics.Sample{{Name: "/gc/cycles/forced:gc-cycles"}}
+	metrics.Read(s)
+	return s[0].Value.Uint64()
 }
 
 // gcPercent reads GOGC as set.
@@ -82,5 +90,46 @@ func TestPaceRunGC(t *testing.T) {
 	if p := gcPercent(); p != 100 {
 		t.Errorf("GOGC set: GOGC %d while paced, want 100", p)
 	}
+	restore()
+}
+
+// paceCompileGC raises GOGC while the plan compiles and keeps it for
+// paceRunGC once compiled; restore puts back the previous one. A process
+// that is not wifdsl's own, or one run with GOGC set, keeps its GOGC.
+func TestPaceCompileGC(t *testing.T) {
+	t.Setenv("GOGC", "")
+	defer debug.SetGCPercent(debug.SetGCPercent(100))
+	compiled, restore := paceCompileGC()
+	if p := gcPercent(); p != 100 {
+		t.Errorf("not wifdsl's own process: GOGC %d", p)
+	}
+	compiled()
+	restore()
+
+	ownsRuntime.Store(true)
+	defer ownsRuntime.Store(false)
+	compiled, restore = paceCompileGC()
+	if p := gcPercent(); p != compileGCPercent {
+		t.Errorf("GOGC %d while compiling, want %d", p, compileGCPercent)
+	}
+	forced := forcedGCs()
+	compiled()
+	if forcedGCs() == forced {
+		t.Error("no collection once compiled: the compilation's heap was not handed back")
+	}
+	if p := gcPercent(); p != compileGCPercent {
+		t.Errorf("GOGC %d once compiled, want %d (paceRunGC starts from it)", p, compileGCPercent)
+	}
+	restore()
+	if p := gcPercent(); p != 100 {
+		t.Errorf("GOGC %d after restore, want 100", p)
+	}
+
+	t.Setenv("GOGC", "100")
+	compiled, restore = paceCompileGC()
+	if p := gcPercent(); p != 100 {
+		t.Errorf("GOGC set: GOGC %d while compiling, want 100", p)
+	}
+	compiled()
 	restore()
 }

@@ -137,6 +137,8 @@ func runRun(ctx context.Context, f *runFlags, args []string, stdout, stderr io.W
 	if err != nil {
 		return exitCode(ExitUsage, err)
 	}
+	compiled, restoreGC := paceCompileGC()
+	defer restoreGC()
 	l, err := loadWith(f.sel.source(args), lopts, stderr)
 	if err != nil {
 		return err
@@ -147,6 +149,7 @@ func runRun(ctx context.Context, f *runFlags, args []string, stdout, stderr io.W
 	}
 	// From here on only the plan runs: what only compiling needed goes.
 	l.release()
+	compiled()
 	defer paceRunGC()()
 	var base *baseline
 	if f.baseline != "" {
