@@ -55,7 +55,17 @@ func newRootContext(funcs map[string]function.Function) *hcl.EvalContext {
 // auth_server and mcp_server blocks), the minted assertions, the names of
 // the scenario and case, the protocol version, and the context once
 // computed.
+//
+// The variables are built once per environment snapshot (engine.Env.View)
+// and shared: callers must not modify the map.
 func envVariables(env *engine.Env) map[string]cty.Value {
+	return env.View(envVariablesKey{}, func() any { return buildEnvVariables(env) }).(map[string]cty.Value)
+}
+
+// envVariablesKey keys envVariables' view of an environment.
+type envVariablesKey struct{}
+
+func buildEnvVariables(env *engine.Env) map[string]cty.Value {
 	servers := map[string]cty.Value{}
 	for _, s := range env.Servers {
 		urls := map[string]cty.Value{}

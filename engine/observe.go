@@ -24,6 +24,27 @@ type Env struct {
 	AssertionOrder []string
 	// Context is the scenario context once computed.
 	Context map[string]any
+	// views holds what front ends derived from a snapshot (see View).
+	views *sync.Map
+}
+
+// View returns the value stored under key, computing it with build the
+// first time. Front ends use it to convert an environment into their own
+// terms (such as expression variables) once rather than at each late
+// expression: a case evaluates several against the same environment
+// (claims, context, server metadata, rules). Only the snapshots a running
+// case hands out, which later steps do not change, keep what View builds;
+// on any other Env, View calls build each time. The value is shared: it
+// must not be modified.
+func (e *Env) View(key any, build func() any) any {
+	if e.views == nil {
+		return build()
+	}
+	if v, ok := e.views.Load(key); ok {
+		return v
+	}
+	v, _ := e.views.LoadOrStore(key, build())
+	return v
 }
 
 // ServerInfo is a started server as expressions see it: its name, kind and

@@ -175,6 +175,8 @@ type runState struct {
 	// envMu guards env: the stub servers' handlers read it (rules) while
 	// later parts of the case still add to it.
 	envMu sync.RWMutex
+	// snap is the snapshot of env handed out until env changes.
+	snap *Env
 	// ca is the CA in TLS mode (ownCA when the case made it itself); jwt
 	// is the JWT file, if the case has one.
 	ca, ownCA *runCA
@@ -185,17 +187,29 @@ type runState struct {
 	storm errorStorm
 }
 
-// envSnapshot returns a copy of the environment that later steps do not change.
+// envSnapshot returns a copy of the environment that later steps do not
+// change. The copy is shared until the environment changes (setEnv), so
+// that what front ends derive from it (Env.View) is derived once.
 func (st *runState) envSnapshot() *Env {
 	st.envMu.RLock()
-	defer st.envMu.RUnlock()
-	e := *st.env
-	e.Servers = slices.Clone(st.env.Servers)
-	e.Assertions = maps.Clone(st.env.Assertions)
-	e.AssertionOrder = slices.Clone(st.env.AssertionOrder)
-	e.Context = maps.Clone(st.env.Context)
-	e.Keys = maps.Clone(st.env.Keys)
-	return &e
+	snap := st.snap
+	st.envMu.RUnlock()
+	if snap != nil {
+		return snap
+	}
+	st.envMu.Lock()
+	defer st.envMu.Unlock()
+	if st.snap == nil {
+		e := *st.env
+		e.Servers = slices.Clone(st.env.Servers)
+		e.Assertions = maps.Clone(st.env.Assertions)
+		e.AssertionOrder = slices.Clone(st.env.AssertionOrder)
+		e.Context = maps.Clone(st.env.Context)
+		e.Keys = maps.Clone(st.env.Keys)
+		e.views = new(sync.Map)
+		st.snap = &e
+	}
+	return st.snap
 }
 
 // setEnv changes the environment under its lock.
@@ -203,6 +217,7 @@ func (st *runState) setEnv(f func(e *Env)) {
 	st.envMu.Lock()
 	defer st.envMu.Unlock()
 	f(st.env)
+	st.snap = nil
 }
 
 // RunCase executes one case and returns its result; it never returns nil.
