@@ -151,28 +151,85 @@ func rangeLength(args []cty.Value) (float64, bool) {
 // arguments as expressions, and the calls inside them are guarded anyway.
 var unguarded = map[string]bool{"try": true, "can": true}
 
-// guardedContext returns a child of ctx whose functions (those that exprs
-// call, or all of them when the calls cannot be listed) check the budget
-// before each call and count what each call returns.
-func guardedContext(ctx *hcl.EvalContext, b *evalBudget, names []string) *hcl.EvalContext {
+// guardSet holds the functions of a configuration guarded by a budget:
+// each checks the budget before it calls the function and counts what the
+// call returns. The budget is the set's, bound to one evaluation at a
+// time, so that the wrappers are made once rather than for every
+// evaluation (see guardPool).
+type guardSet struct {
+	funcs map[string]function.Function
+	b     *evalBudget
+}
+
+// context returns a child of ctx whose functions are the set's.
+func (gs *guardSet) context(ctx *hcl.EvalContext) *hcl.EvalContext {
 	child := ctx.NewChild()
-	child.Functions = make(map[string]function.Function, len(names))
+	child.Functions = gs.funcs
+	return child
+}
+
+// cover adds to the set the functions names (the functions that an
+// expression calls), or every function in scope of ctx when names is nil
+// (the calls could not be listed), each looked up where it is nearest.
+func (gs *guardSet) cover(ctx *hcl.EvalContext, names []string) {
 	if names == nil {
 		for n, f := range functionsOf(ctx) {
-			if !unguarded[n] {
-				child.Functions[n] = guardFunc(n, f, b)
+			if _, ok := gs.funcs[n]; !ok && !unguarded[n] {
+				gs.funcs[n] = guardFunc(n, f, gs)
 			}
 		}
-		return child
+		return
 	}
-	// Only the functions the expressions call: each looked up where it
-	// is nearest, without collecting every function in scope.
 	for _, n := range names {
-		if f, ok := functionNamed(ctx, n); ok && !unguarded[n] {
-			child.Functions[n] = guardFunc(n, f, b)
+		if _, ok := gs.funcs[n]; ok || unguarded[n] {
+			continue
+		}
+		if f, ok := functionNamed(ctx, n); ok {
+			gs.funcs[n] = guardFunc(n, f, gs)
 		}
 	}
-	return child
+}
+
+// guardPool keeps the guard sets of one configuration's evaluations, whose
+// contexts all see the configuration's functions. An evaluation takes a
+// set and puts it back once it has returned: an evaluation that was told
+// to stop but runs on keeps its set, and with it its own budget.
+type guardPool struct {
+	mu   sync.Mutex
+	free []*guardSet
+}
+
+// take returns a set that guards at least the functions names (see
+// guardSet.cover), bound to b.
+func (p *guardPool) take(ctx *hcl.EvalContext, b *evalBudget, names []string) *guardSet {
+	var gs *guardSet
+	p.mu.Lock()
+	if n := len(p.free); n > 0 {
+		gs, p.free = p.free[n-1], p.free[:n-1]
+	}
+	p.mu.Unlock()
+	if gs == nil {
+		gs = &guardSet{funcs: map[string]function.Function{}}
+	}
+	gs.b = b
+	gs.cover(ctx, names)
+	return gs
+}
+
+// put gives back a set whose evaluation has returned.
+func (p *guardPool) put(gs *guardSet) {
+	gs.b = nil
+	p.mu.Lock()
+	p.free = append(p.free, gs)
+	p.mu.Unlock()
+}
+
+// guardedContext returns a child of ctx whose functions (those that names
+// lists, or all of them when nil) check b before each call and count what
+// each call returns: a set of its own, for one evaluation.
+func guardedContext(ctx *hcl.EvalContext, b *evalBudget, names []string) *hcl.EvalContext {
+	var p guardPool
+	return p.take(ctx, b, names).context(ctx)
 }
 
 // functionNamed finds the function name nearest to ctx.
@@ -198,13 +255,16 @@ func functionsOf(ctx *hcl.EvalContext) map[string]function.Function {
 	return out
 }
 
-func guardFunc(name string, f function.Function, b *evalBudget) function.Function {
+// guardFunc wraps f to check the budget of gs's evaluation before each
+// call and count what the call returns.
+func guardFunc(name string, f function.Function, gs *guardSet) function.Function {
 	return function.New(&function.Spec{
 		Description: f.Description(),
 		Params:      f.Params(),
 		VarParam:    f.VarParam(),
 		Type:        func(args []cty.Value) (cty.Type, error) { return f.ReturnTypeForValues(args) },
 		Impl: func(args []cty.Value, retType cty.Type) (cty.Value, error) {
+			b := gs.b
 			if err := b.stop(); err != nil {
 				return cty.UnknownVal(retType), err
 			}

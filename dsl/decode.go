@@ -27,6 +27,8 @@ type Config struct {
 
 	ctx     *hcl.EvalContext
 	sources map[string][]byte
+	// guards keeps the budget-guarded functions of check evaluations.
+	guards guardPool
 	// protocolVersion, when set, replaces every scenario's
 	// protocol_version (Options.ProtocolVersion).
 	protocolVersion string

@@ -57,7 +57,9 @@ func (e *checkEval) EvaluateContext(c context.Context, obs *engine.Observations)
 	if err != nil {
 		return engine.Outcome{Err: err}
 	}
-	ctx = guardedContext(ctx, newEvalBudget(c), e.def.calledFunctions())
+	gs := e.cfg.guards.take(ctx, newEvalBudget(c), e.def.calledFunctions())
+	defer e.cfg.guards.put(gs)
+	ctx = gs.context(ctx)
 	ctx, diags := checkLocalsContext(e.def, ctx)
 	if diags.HasErrors() {
 		return engine.Outcome{Err: diagsError(diags), Values: e.values(ctx)}

@@ -276,30 +276,46 @@ func startClient(command string, args []string, env []string, outputCap int, sec
 	return p, nil
 }
 
-// drain copies r to w until r fails or ends.
+// drain copies r to w until r fails or ends. It reads into a small buffer
+// first, and takes a pooled large one only once a read fills the small one:
+// most clients write little or nothing, and a run drains two streams per
+// case.
 func (p *clientProcess) drain(r io.Reader, w io.Writer) {
 	defer p.readers.Done()
-	bp := drainBuffers.Get().(*[]byte)
-	defer drainBuffers.Put(bp)
-	buf := *bp
+	sp := smallDrainBuffers.Get().(*[]byte)
+	defer smallDrainBuffers.Put(sp)
+	buf := *sp
 	for {
 		n, err := r.Read(buf)
 		if n > 0 {
 			_, _ = w.Write(buf[:n])
 		}
 		if err != nil {
-			return
+			break
+		}
+		if n == len(buf) && len(buf) == drainSmall {
+			bp := drainBuffers.Get().(*[]byte)
+			defer drainBuffers.Put(bp)
+			buf = *bp
 		}
 	}
 }
 
-// drainBuffers holds the read buffers of the clients' output streams: a
-// run drains two streams per case, and most clients write little, so the
-// buffers are reused rather than allocated for each stream.
-var drainBuffers = sync.Pool{New: func() any {
-	b := make([]byte, 64<<10)
-	return &b
-}}
+// drainSmall is the size of the first read buffer of an output stream.
+const drainSmall = 4 << 10
+
+// smallDrainBuffers and drainBuffers hold the read buffers of the
+// clients' output streams, small and large.
+var (
+	smallDrainBuffers = sync.Pool{New: func() any {
+		b := make([]byte, drainSmall)
+		return &b
+	}}
+	drainBuffers = sync.Pool{New: func() any {
+		b := make([]byte, 64<<10)
+		return &b
+	}}
+)
 
 func newTag() (string, error) {
 	var b [16]byte

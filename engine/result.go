@@ -39,6 +39,24 @@ type CaseResult struct {
 	SecretNames map[string]string
 }
 
+// Compact drops from c what only a report of the case itself reads, once
+// that report is written: the observations, the secrets, and each check's
+// message and values. What a run's summary and a baseline read stays: the
+// case's names, times, error and interruption, and each check's id, name,
+// level, status and where its condition is written. A run that writes
+// every case as it ends and keeps nothing else of it (`wifdsl run` with
+// text output and no results directory or JUnit file) so keeps little of
+// the cases it ran.
+func (c *CaseResult) Compact() {
+	c.Observations = nil
+	c.Secrets = nil
+	c.SecretNames = nil
+	for i := range c.Checks {
+		c.Checks[i].ErrorMessage = ""
+		c.Checks[i].Values = nil
+	}
+}
+
 // CheckResult is one check's verdict, in the official harness's shape
 // plus the level, the condition and the values it referenced.
 type CheckResult struct {

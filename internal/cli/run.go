@@ -191,7 +191,15 @@ func runRun(ctx context.Context, f *runFlags, args []string, stdout, stderr io.W
 	eopts := engine.Options{Command: client, Timeout: f.timeout, FailFast: f.failFast, Parallel: f.parallel, TLS: f.tls}
 	if f.format == "text" {
 		fmt.Fprintf(stdout, "wifdsl %s: client %s\n", wifdsl.Version, client)
-		eopts.OnCase = func(c *engine.CaseResult) { report.WriteCase(stdout, c, opts) }
+		// Nothing but the summary and the baseline reads a case once it
+		// is written, unless a results directory or a JUnit file does.
+		keep := f.outDir != "" || f.junit != ""
+		eopts.OnCase = func(c *engine.CaseResult) {
+			report.WriteCase(stdout, c, opts)
+			if !keep {
+				c.Compact()
+			}
+		}
 	}
 	res, err := engine.Run(ctx, plan, eopts)
 	if err != nil {
