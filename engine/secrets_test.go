@@ -109,3 +109,17 @@ func TestFindSecretsForms(t *testing.T) {
 		}
 	}
 }
+
+// Windows that hash alike (a secret that repeats itself, two secrets that
+// share a prefix) are all kept: each secret is still found whole.
+func TestFindSecretsSharedWindows(t *testing.T) {
+	repeated := strings.Repeat("0123456789abcdef", 4)
+	prefixed := repeated[:32] + "-and-then-something-else"
+	f := engine.NewSecretFinder([]string{repeated, prefixed})
+	for i, text := range []string{"x " + repeated + " y", "x " + prefixed + " y"} {
+		spans := f.Find(text)
+		if len(spans) != 1 || spans[0].Secret != i || !spans[0].Whole {
+			t.Errorf("secret %d: spans %+v", i, spans)
+		}
+	}
+}

@@ -14,38 +14,9 @@ import (
 // (by the tests, many at once), leaves it as it is.
 var ownsRuntime atomic.Bool
 
-// compileGCPercent is the GOGC while `run` compiles its plan (see
-// paceCompileGC).
-const compileGCPercent = 200
-
-// paceCompileGC sets the garbage collector's target while a run's plan is
-// compiled, and returns what ends that phase once the syntax trees are
-// released (dsl.Loaded.Release).
-//
-// Compiling is mostly HCL's lexer and parser, whose garbage (the token
-// slices, about 40% of what the embedded catalogue allocates) dies young
-// while what stays live grows slowly: at GOGC=100 the runtime's least heap
-// goal of 4 MiB made the catalogue collect seven times before its first
-// case ran. At compileGCPercent the least goal is 8 MiB, the heap the run
-// grows to anyway (paceRunGC), and it collects three or four times.
-//
-// What the returned function does: one collection, of everything that only
-// compiling needed, and the free heap handed back to the operating system
-// (debug.FreeOSMemory), so that the pages the compilation touched do not
-// add to the pages the run touches; without it the higher goal costs as
-// much peak RSS as it saves time. It leaves GOGC at compileGCPercent for
-// paceRunGC, whose target is then the least goal of that GOGC. restore
-// puts back the GOGC from before.
-//
-// Nothing changes when GOGC is set, or when the process is not wifdsl's
-// own.
-func paceCompileGC() (compiled, restore func()) {
-	if !ownsRuntime.Load() || os.Getenv("GOGC") != "" {
-		return func() {}, func() {}
-	}
-	prev := debug.SetGCPercent(compileGCPercent)
-	return debug.FreeOSMemory, func() { debug.SetGCPercent(prev) }
-}
+// runHeapTarget is the heap `run` lets grow between two collections
+// (paceRunGC), as long as what stays live is at most half of it.
+const runHeapTarget = 8 << 20
 
 // Bounds of the GOGC that paceRunGC sets.
 const (
@@ -53,49 +24,58 @@ const (
 	maxRunGCPercent = 400
 )
 
-// paceRunGC paces the garbage collector while a run's plan runs, after the
-// syntax trees are released (dsl.Loaded.Release). The live heap is then
-// small, while the heap the compilation grew to stays with the process;
-// Go's default pacing (GOGC=100) would still collect each time the live
-// heap doubles: for the embedded catalogue, most of the collections of a
-// run, at a sixth of its CPU time. Instead, after each collection GOGC is
-// set so that the next one comes when the heap reaches the heap goal the
-// compilation ended with (see runGCPercent): the run then collects less
-// often, and its heap stays within what the compilation's could grow to.
-// On the embedded catalogue that is about 5% less wall time for about one
-// MiB more peak RSS (BENCHMARKS.md, "The official catalogue").
-// A run whose live heap grows (many cases keep their results) is paced as
-// by default. It returns what restores the previous GOGC. Nothing changes
-// when GOGC is set, or when the process is not wifdsl's own.
-func paceRunGC() (restore func()) {
+// paceRunGC paces the garbage collector for the whole of `run`: after each
+// collection it sets GOGC so that the next one comes when the heap reaches
+// target (see runGCPercent), and returns what restores the previous GOGC.
+//
+// Go's default pacing (GOGC=100) collects each time the live heap doubles,
+// from a least heap goal of 4 MiB. That suits neither phase of a run:
+//   - Compiling is mostly HCL's lexer and parser, whose garbage (the token
+//     slices, about 40% of what the embedded catalogue allocates) dies
+//     young while what stays live grows slowly to a few MiB: the catalogue
+//     collected seven times before its first case ran.
+//   - Once the plan is compiled and the syntax trees are released
+//     (dsl.Loaded.Release, then releaseCompileHeap), little stays live,
+//     and a run of many short cases would collect each time it allocates
+//     a few MiB: for the catalogue, a sixth of a run's CPU time.
+//
+// A fixed target instead lets each phase grow to the same heap, the one
+// that decides the peak RSS anyway, and no further: a live heap of a third
+// of the target no longer raises the heap goal to three times itself, as a
+// fixed higher GOGC would (measured on the catalogue: the peak then moved
+// with the timing of the collections in the compilation). On the embedded
+// catalogue it is about 10% less wall time than Go's pacing for the same
+// peak RSS (BENCHMARKS.md, "The official catalogue"). A run whose live
+// heap grows past half the target (many cases that keep their results) is
+// paced as by default.
+//
+// Nothing changes when GOGC is set, or when the process is not wifdsl's
+// own.
+func paceRunGC(target uint64) (restore func()) {
 	if !ownsRuntime.Load() || os.Getenv("GOGC") != "" {
 		return func() {}
 	}
-	m := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/gc/heap/goal:bytes"}}
-	read := func() (live, goal uint64, ok bool) {
+	m := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	live := func() (uint64, bool) {
 		metrics.Read(m)
-		if m[0].Value.Kind() != metrics.KindUint64 || m[1].Value.Kind() != metrics.KindUint64 {
-			return 0, 0, false
+		if m[0].Value.Kind() != metrics.KindUint64 {
+			return 0, false
 		}
-		return m[0].Value.Uint64(), m[1].Value.Uint64(), true
+		return m[0].Value.Uint64(), true
 	}
-	live, goal, ok := read()
-	if !ok {
-		return func() {}
-	}
-	target := goal
-	percent := func(live uint64) int { return runGCPercent(live, target) }
 	var mu sync.Mutex
 	done := false
-	prev := debug.SetGCPercent(percent(live))
+	// Before the first collection the live heap is not known: the least
+	// heap goal is the target.
+	prev := debug.SetGCPercent(int(max(min(target*100/runtimeHeapMinimum, maxRunGCPercent), minRunGCPercent)))
 	afterEachGC(func() bool {
 		mu.Lock()
 		defer mu.Unlock()
 		if done {
 			return false
 		}
-		if live, _, ok := read(); ok {
-			debug.SetGCPercent(percent(live))
+		if l, ok := live(); ok {
+			debug.SetGCPercent(runGCPercent(l, target))
 		}
 		return true
 	})
@@ -106,6 +86,18 @@ func paceRunGC() (restore func()) {
 			done = true
 			debug.SetGCPercent(prev)
 		}
+	}
+}
+
+// releaseCompileHeap collects what only compiling needed, once the syntax
+// trees are released, and hands the free heap back to the operating system
+// (debug.FreeOSMemory): the pages the compilation touched then do not add
+// to those the run touches. Without it the run's peak RSS is the two
+// phases' heaps together. Nothing happens when GOGC is set, or when the
+// process is not wifdsl's own.
+func releaseCompileHeap() {
+	if ownsRuntime.Load() && os.Getenv("GOGC") == "" {
+		debug.FreeOSMemory()
 	}
 }
 

@@ -42,29 +42,28 @@ func gcPercent() int {
 	return p
 }
 
-// paceRunGC raises GOGC after a collection leaves the live heap well under
-// the heap goal it started with, and restores it; a process that is not
-// wifdsl's own, or one run with GOGC set, keeps its GOGC.
+// paceRunGC starts from the GOGC whose least heap goal is the target,
+// raises GOGC after a collection leaves the live heap well under the
+// target, and restores it; a process that is not wifdsl's own, or one run
+// with GOGC set, keeps its GOGC.
 func TestPaceRunGC(t *testing.T) {
 	t.Setenv("GOGC", "")
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
-	if restore := paceRunGC(); gcPercent() != 100 {
+	if restore := paceRunGC(runHeapTarget); gcPercent() != 100 {
 		t.Errorf("not wifdsl's own process: GOGC %d", gcPercent())
 		restore()
 	}
 	ownsRuntime.Store(true)
 	defer ownsRuntime.Store(false)
 
-	// A heap goal far above what stays live.
-	held := make([][]byte, 0, 64)
-	for range 64 {
-		held = append(held, make([]byte, 256<<10))
+	restore := paceRunGC(8 << 20)
+	if p := gcPercent(); p != 200 {
+		t.Errorf("GOGC %d before the first collection, want 200 (a least heap goal of 8 MiB)", p)
 	}
-	runtime.GC()
-	runtime.KeepAlive(held)
-	held = nil
+	restore()
 
-	restore := paceRunGC()
+	// A target far above what stays live.
+	restore = paceRunGC(64 << 20)
 	deadline := time.Now().Add(10 * time.Second)
 	for gcPercent() <= minRunGCPercent && time.Now().Before(deadline) {
 		runtime.GC()
@@ -84,7 +83,7 @@ func TestPaceRunGC(t *testing.T) {
 	}
 
 	t.Setenv("GOGC", "100")
-	restore = paceRunGC()
+	restore = paceRunGC(64 << 20)
 	runtime.GC()
 	time.Sleep(10 * time.Millisecond)
 	if p := gcPercent(); p != 100 {
@@ -93,43 +92,25 @@ func TestPaceRunGC(t *testing.T) {
 	restore()
 }
 
-// paceCompileGC raises GOGC while the plan compiles and keeps it for
-// paceRunGC once compiled; restore puts back the previous one. A process
-// that is not wifdsl's own, or one run with GOGC set, keeps its GOGC.
-func TestPaceCompileGC(t *testing.T) {
+// releaseCompileHeap collects and hands the heap back in wifdsl's own
+// process, and does nothing in another or when GOGC is set.
+func TestReleaseCompileHeap(t *testing.T) {
 	t.Setenv("GOGC", "")
-	defer debug.SetGCPercent(debug.SetGCPercent(100))
-	compiled, restore := paceCompileGC()
-	if p := gcPercent(); p != 100 {
-		t.Errorf("not wifdsl's own process: GOGC %d", p)
+	forced := forcedGCs()
+	releaseCompileHeap()
+	if forcedGCs() != forced {
+		t.Error("a collection in a process that is not wifdsl's own")
 	}
-	compiled()
-	restore()
-
 	ownsRuntime.Store(true)
 	defer ownsRuntime.Store(false)
-	compiled, restore = paceCompileGC()
-	if p := gcPercent(); p != compileGCPercent {
-		t.Errorf("GOGC %d while compiling, want %d", p, compileGCPercent)
-	}
-	forced := forcedGCs()
-	compiled()
+	releaseCompileHeap()
 	if forcedGCs() == forced {
 		t.Error("no collection once compiled: the compilation's heap was not handed back")
 	}
-	if p := gcPercent(); p != compileGCPercent {
-		t.Errorf("GOGC %d once compiled, want %d (paceRunGC starts from it)", p, compileGCPercent)
-	}
-	restore()
-	if p := gcPercent(); p != 100 {
-		t.Errorf("GOGC %d after restore, want 100", p)
-	}
-
 	t.Setenv("GOGC", "100")
-	compiled, restore = paceCompileGC()
-	if p := gcPercent(); p != 100 {
-		t.Errorf("GOGC set: GOGC %d while compiling, want 100", p)
+	forced = forcedGCs()
+	releaseCompileHeap()
+	if forcedGCs() != forced {
+		t.Error("GOGC set: a collection anyway")
 	}
-	compiled()
-	restore()
 }

@@ -137,8 +137,7 @@ func runRun(ctx context.Context, f *runFlags, args []string, stdout, stderr io.W
 	if err != nil {
 		return exitCode(ExitUsage, err)
 	}
-	compiled, restoreGC := paceCompileGC()
-	defer restoreGC()
+	defer paceRunGC(runHeapTarget)()
 	l, err := loadWith(f.sel.source(args), lopts, stderr)
 	if err != nil {
 		return err
@@ -149,8 +148,7 @@ func runRun(ctx context.Context, f *runFlags, args []string, stdout, stderr io.W
 	}
 	// From here on only the plan runs: what only compiling needed goes.
 	l.release()
-	compiled()
-	defer paceRunGC()()
+	releaseCompileHeap()
 	var base *baseline
 	if f.baseline != "" {
 		var warnings []string
