@@ -87,7 +87,20 @@ func (cfg *Config) prepare(files []*hcl.File, opts Options) (hcl.Body, hcl.Diagn
 		// cost every later read of the body.
 		return remain, diags
 	}
-	return dynblock.Expand(remain, ctx), diags
+	// Only the files that may hold a dynamic block are read through the
+	// expanding wrapper, for the same reason.
+	bodies := make([]hcl.Body, 0, len(files))
+	for _, f := range files {
+		if f == nil {
+			continue
+		}
+		_, r, _ := f.Body.PartialContent(reuseSchema) // the merged body reported its diagnostics
+		if mentions([]*hcl.File{f}, "dynamic") {
+			r = dynblock.Expand(r, ctx)
+		}
+		bodies = append(bodies, r)
+	}
+	return hcl.MergeBodies(bodies), diags
 }
 
 // mentions reports whether any file's source holds word.
