@@ -45,7 +45,7 @@ type Options struct {
 	// TLS runs every case in TLS mode, as if each had tls = true.
 	TLS bool
 
-	ca *runCA // the run's CA in TLS mode, made by Run
+	ca *sharedCA // the run's CA in TLS mode (Run)
 	// CheckTimeout and CheckMemory bound each check's evaluation; 0 means
 	// DefaultCheckTimeout and DefaultCheckMemory (see budgetedEval).
 	CheckTimeout time.Duration

@@ -2,12 +2,14 @@ package engine
 
 import (
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wifdsl/wifdsl/internal/tlsca"
@@ -61,8 +63,30 @@ func (r *runCA) close() {
 	}
 }
 
-// withRunCA makes the run's CA when a case of the run needs one, and
-// returns the options carrying it and the function that removes it.
+// sharedCA is the CA of a run. The first case that needs it makes it, so
+// that making it (a key, a certificate, a file) does not hold up the first
+// cases of the run.
+type sharedCA struct {
+	once sync.Once
+	now  time.Time
+	ca   *runCA
+	err  error
+}
+
+// get makes the CA on first use and returns it.
+func (s *sharedCA) get() (*runCA, error) {
+	s.once.Do(func() { s.ca, s.err = newRunCA(s.now) })
+	return s.ca, s.err
+}
+
+// close removes the CA's file, if it was made. No case may get it after.
+func (s *sharedCA) close() {
+	s.once.Do(func() { s.err = errors.New("tls: the run has ended") })
+	s.ca.close()
+}
+
+// withRunCA gives the options the run's CA when a case of the run needs
+// one, and returns the function that removes it.
 func withRunCA(opts Options, cases []*Case, now time.Time) (Options, func(), error) {
 	if opts.ca != nil {
 		return opts, func() {}, nil
@@ -74,12 +98,8 @@ func withRunCA(opts Options, cases []*Case, now time.Time) (Options, func(), err
 	if !need {
 		return opts, func() {}, nil
 	}
-	ca, err := newRunCA(now)
-	if err != nil {
-		return opts, nil, err
-	}
-	opts.ca = ca
-	return opts, ca.close, nil
+	opts.ca = &sharedCA{now: now}
+	return opts, opts.ca.close, nil
 }
 
 // tlsMode reports whether the case runs in TLS mode.
@@ -91,7 +111,13 @@ func (st *runState) setupTLS() error {
 	if !st.tlsMode() {
 		return nil
 	}
-	st.ca = st.opts.ca
+	if st.opts.ca != nil {
+		ca, err := st.opts.ca.get()
+		if err != nil {
+			return err
+		}
+		st.ca = ca
+	}
 	if st.ca == nil {
 		ca, err := newRunCA(st.now())
 		if err != nil {

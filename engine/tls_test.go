@@ -6,6 +6,7 @@ import (
 	"encoding/pem"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/wifdsl/wifdsl/engine"
@@ -82,5 +83,49 @@ func TestTLSOptionAndRunCase(t *testing.T) {
 	}
 	if !strings.Contains(seen.Client.Stdout, "url=http://") || !strings.Contains(seen.Client.Stdout, "ca=unset") || seen.TLS.Enabled {
 		t.Errorf("plain case: client saw %q, TLS %+v", seen.Client.Stdout, seen.TLS)
+	}
+}
+
+// The cases of a run in TLS mode share one CA, made by the first that
+// needs it and removed with the run; a case in plain HTTP beside them
+// makes none.
+func TestTLSCasesShareTheRunCA(t *testing.T) {
+	var seen []*engine.Observations
+	var mu sync.Mutex
+	mk := func(name string, tls bool) *engine.Case {
+		c := handCase(check("seen", engine.MUST, func(o *engine.Observations) bool {
+			mu.Lock()
+			defer mu.Unlock()
+			seen = append(seen, o)
+			return true
+		}))
+		c.Name, c.TLS = name, tls
+		return c
+	}
+	plan := &engine.Plan{Scenarios: []*engine.Scenario{{Name: "hand", Cases: []*engine.Case{mk("a", true), mk("plain", false), mk("b", true)}}}}
+	res, err := engine.Run(context.Background(), plan, engine.Options{Command: "/bin/true", Parallel: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range res.Cases {
+		if c.Error != "" {
+			t.Fatalf("%s: %s", c.Case, c.Error)
+		}
+	}
+	files := map[string]bool{}
+	for _, o := range seen {
+		if o.TLS.Enabled {
+			files[o.TLS.CAFile] = true
+		} else if o.TLS.CAFile != "" {
+			t.Errorf("a plain case got a CA file %q", o.TLS.CAFile)
+		}
+	}
+	if len(seen) != 3 || len(files) != 1 {
+		t.Fatalf("%d cases seen, CA files %v: want 3 cases and one CA", len(seen), files)
+	}
+	for f := range files {
+		if _, err := os.Stat(f); !os.IsNotExist(err) {
+			t.Errorf("the CA file outlived the run: %v", err)
+		}
 	}
 }

@@ -148,7 +148,9 @@ func runRun(ctx context.Context, f *runFlags, args []string, stdout, stderr io.W
 	}
 	// From here on only the plan runs: what only compiling needed goes.
 	l.release()
-	releaseCompileHeap()
+	// In the background: the first cases start meanwhile, and the
+	// collection takes the CPU they leave while their clients start.
+	go releaseCompileHeap()
 	var base *baseline
 	if f.baseline != "" {
 		var warnings []string
