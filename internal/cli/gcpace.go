@@ -31,7 +31,7 @@ const (
 // Go's default pacing (GOGC=100) collects each time the live heap doubles,
 // from a least heap goal of 4 MiB. That suits neither phase of a run:
 //   - Compiling is mostly HCL's lexer and parser, whose garbage (the token
-//     slices, about 40% of what the embedded catalogue allocates) dies
+//     slices, about 40% of what compiling the catalogue allocates) dies
 //     young while what stays live grows slowly to a few MiB: the catalogue
 //     collected seven times before its first case ran.
 //   - Once the plan is compiled and the syntax trees are released
@@ -41,13 +41,13 @@ const (
 //
 // A fixed target instead lets each phase grow to the same heap, the one
 // that decides the peak RSS anyway, and no further: a live heap of a third
-// of the target no longer raises the heap goal to three times itself, as a
-// fixed higher GOGC would (measured on the catalogue: the peak then moved
-// with the timing of the collections in the compilation). On the embedded
-// catalogue it is about 10% less wall time than Go's pacing for the same
-// peak RSS (BENCHMARKS.md, "The official catalogue"). A run whose live
-// heap grows past half the target (many cases that keep their results) is
-// paced as by default.
+// of the target does not raise the heap goal to three times itself, as a
+// fixed higher GOGC would (measured on the catalogue at GOGC=200: the
+// compilation's peak then moved with the timing of its collections). On
+// the embedded catalogue it is about 10% less wall time and 7% less CPU
+// than Go's default pacing, for about 1.6 MiB (6%) more peak RSS
+// (BENCHMARKS.md, "Round two"). A run whose live heap grows past half the
+// target (many cases that keep their results) is paced as by default.
 //
 // Nothing changes when GOGC is set, or when the process is not wifdsl's
 // own.
@@ -93,7 +93,8 @@ func paceRunGC(target uint64) (restore func()) {
 // trees are released, and hands the free heap back to the operating system
 // (debug.FreeOSMemory): the pages the compilation touched then do not add
 // to those the run touches. Without it the run's peak RSS is the two
-// phases' heaps together. Nothing happens when GOGC is set, or when the
+// phases' heaps together. `run` calls it in the background, as its first
+// cases start. Nothing happens when GOGC is set, or when the
 // process is not wifdsl's own.
 func releaseCompileHeap() {
 	if ownsRuntime.Load() && os.Getenv("GOGC") == "" {
