@@ -3,6 +3,7 @@ package dsl
 import (
 	"bytes"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -34,6 +35,13 @@ var reuseSchema = &hcl.BodySchema{
 	},
 }
 
+// functionBlock is the block userfunc.DecodeUserFunctions takes out.
+var functionBlock = hcl.BlockHeaderSchema{Type: "function", LabelNames: []string{"name"}}
+
+// preparedSchema is every block prepare takes out of the files: the
+// reuse blocks and the functions.
+var preparedSchema = &hcl.BodySchema{Blocks: append(slices.Clone(reuseSchema.Blocks), functionBlock)}
+
 var variableSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "default"},
@@ -59,7 +67,7 @@ func (cfg *Config) prepare(files []*hcl.File, opts Options) (hcl.Body, hcl.Diagn
 	ctx := newRootContext(funcs)
 	cfg.ctx = ctx
 
-	userFuncs, remain, ds := userfunc.DecodeUserFunctions(remain, "function", func() *hcl.EvalContext { return ctx })
+	userFuncs, remain, ds := userfunc.DecodeUserFunctions(remain, functionBlock.Type, func() *hcl.EvalContext { return ctx })
 	diags = append(diags, ds...)
 	for name, f := range userFuncs {
 		if _, builtin := funcs[name]; builtin {
@@ -88,13 +96,14 @@ func (cfg *Config) prepare(files []*hcl.File, opts Options) (hcl.Body, hcl.Diagn
 		return remain, diags
 	}
 	// Only the files that may hold a dynamic block are read through the
-	// expanding wrapper, for the same reason.
+	// expanding wrapper, for the same reason: the remaining body again,
+	// file by file (the merged body reported the diagnostics).
 	bodies := make([]hcl.Body, 0, len(files))
 	for _, f := range files {
 		if f == nil {
 			continue
 		}
-		_, r, _ := f.Body.PartialContent(reuseSchema) // the merged body reported its diagnostics
+		_, r, _ := f.Body.PartialContent(preparedSchema)
 		if mentions([]*hcl.File{f}, "dynamic") {
 			r = dynblock.Expand(r, ctx)
 		}
@@ -115,7 +124,7 @@ func mentions(files []*hcl.File, word string) bool {
 
 func functionRange(files []*hcl.File, name string) *hcl.Range {
 	for _, f := range files {
-		c, _, _ := f.Body.PartialContent(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{{Type: "function", LabelNames: []string{"name"}}}})
+		c, _, _ := f.Body.PartialContent(&hcl.BodySchema{Blocks: []hcl.BlockHeaderSchema{functionBlock}})
 		if c == nil {
 			continue
 		}

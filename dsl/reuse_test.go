@@ -240,3 +240,39 @@ scenario "s" {
 		t.Errorf("context %v", ctx)
 	}
 }
+
+// A function and a dynamic block in the same configuration: in the same
+// file or in two, the function is declared once and the dynamic block
+// expanded.
+func TestFunctionsBesideDynamicBlocks(t *testing.T) {
+	fn := `
+function "twice" {
+  params = [s]
+  result = "${s}${s}"
+}
+`
+	dyn := `
+scenario "s" {
+  assertion "workload" { issuer = twice("a") }
+  dynamic "case" {
+    for_each = ["x", "y"]
+    labels   = [case.value]
+    content {}
+  }
+  check "c" { condition = true }
+}
+`
+	for name, srcs := range map[string][]string{
+		"one file":  {fn + dyn},
+		"two files": {fn, dyn},
+	} {
+		plan := compileSources(t, dsl.Options{}, srcs...)
+		cases := plan.Cases()
+		if len(cases) != 2 || cases[0].Name != "x" || cases[1].Name != "y" {
+			t.Fatalf("%s: %d cases", name, len(cases))
+		}
+		if got := cases[0].Assertions[0].Claims.Preview()["issuer"]; got != `"aa"` {
+			t.Errorf("%s: issuer %s", name, got)
+		}
+	}
+}
