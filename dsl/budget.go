@@ -224,14 +224,6 @@ func (p *guardPool) put(gs *guardSet) {
 	p.mu.Unlock()
 }
 
-// guardedContext returns a child of ctx whose functions (those that names
-// lists, or all of them when nil) check b before each call and count what
-// each call returns: a set of its own, for one evaluation.
-func guardedContext(ctx *hcl.EvalContext, b *evalBudget, names []string) *hcl.EvalContext {
-	var p guardPool
-	return p.take(ctx, b, names).context(ctx)
-}
-
 // functionNamed finds the function name nearest to ctx.
 func functionNamed(ctx *hcl.EvalContext, name string) (function.Function, bool) {
 	for c := ctx; c != nil; c = c.Parent() {

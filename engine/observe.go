@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"sync"
 	"time"
 
 	"github.com/wifdsl/wifdsl/record"
@@ -25,7 +24,7 @@ type Env struct {
 	// Context is the scenario context once computed.
 	Context map[string]any
 	// views holds what front ends derived from a snapshot (see View).
-	views *sync.Map
+	views *memo
 }
 
 // View returns the value stored under key, computing it with build the
@@ -40,11 +39,7 @@ func (e *Env) View(key any, build func() any) any {
 	if e.views == nil {
 		return build()
 	}
-	if v, ok := e.views.Load(key); ok {
-		return v
-	}
-	v, _ := e.views.LoadOrStore(key, build())
-	return v
+	return e.views.get(key, build)
 }
 
 // ServerInfo is a started server as expressions see it: its name, kind and
@@ -129,18 +124,14 @@ type Observations struct {
 	TLS     TLSObservation
 	JWTFile *JWTFileObservation
 
-	memo sync.Map
+	memo memo
 }
 
 // Memo returns the value stored under key, computing it with build the
 // first time. Front ends use it to derive their view of the observations
 // (such as an evaluation context) once per case rather than once per check.
 func (o *Observations) Memo(key any, build func() any) any {
-	if v, ok := o.memo.Load(key); ok {
-		return v
-	}
-	v, _ := o.memo.LoadOrStore(key, build())
-	return v
+	return o.memo.get(key, build)
 }
 
 // ClientObservation is what the client process did.

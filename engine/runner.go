@@ -206,7 +206,7 @@ func (st *runState) envSnapshot() *Env {
 		e.AssertionOrder = slices.Clone(st.env.AssertionOrder)
 		e.Context = maps.Clone(st.env.Context)
 		e.Keys = maps.Clone(st.env.Keys)
-		e.views = new(sync.Map)
+		e.views = new(memo)
 		st.snap = &e
 	}
 	return st.snap

@@ -223,17 +223,24 @@ func TestNilValidTokenRejectsAll(t *testing.T) {
 	}
 }
 
-func TestClientSession(t *testing.T) {
-	s := start(t, Config{ValidToken: issuedOnly, ChallengeScope: "mcp:tools"})
-	ctx := context.Background()
+// connectIssued opens a go-sdk client session to s with the issued token.
+func connectIssued(t *testing.T, s *Server) *mcp.ClientSession {
+	t.Helper()
 	client := mcp.NewClient(&mcp.Implementation{Name: "wifdsl-test", Version: "1"}, nil)
-	cs, err := client.Connect(ctx, &mcp.StreamableClientTransport{
+	cs, err := client.Connect(context.Background(), &mcp.StreamableClientTransport{
 		Endpoint:   s.URL(),
 		HTTPClient: &http.Client{Transport: bearerTransport{"Bearer " + issuedToken}},
 	}, nil)
 	if err != nil {
 		t.Fatalf("Connect: %v", err)
 	}
+	return cs
+}
+
+func TestClientSession(t *testing.T) {
+	s := start(t, Config{ValidToken: issuedOnly, ChallengeScope: "mcp:tools"})
+	ctx := context.Background()
+	cs := connectIssued(t, s)
 	version := cs.InitializeResult().ProtocolVersion
 	if name := cs.InitializeResult().ServerInfo.Name; name != ServerName {
 		t.Errorf("server name %q, want %q", name, ServerName)
@@ -620,14 +627,7 @@ func TestCloseEndsOnlyItsOwnSessions(t *testing.T) {
 	ctx := context.Background()
 	connect := func(s *Server) *mcp.ClientSession {
 		t.Helper()
-		client := mcp.NewClient(&mcp.Implementation{Name: "wifdsl-test", Version: "1"}, nil)
-		cs, err := client.Connect(ctx, &mcp.StreamableClientTransport{
-			Endpoint:   s.URL(),
-			HTTPClient: &http.Client{Transport: bearerTransport{"Bearer " + issuedToken}},
-		}, nil)
-		if err != nil {
-			t.Fatalf("Connect: %v", err)
-		}
+		cs := connectIssued(t, s)
 		t.Cleanup(func() { cs.Close() })
 		return cs
 	}
